@@ -1,0 +1,407 @@
+/**
+ * Stack configuration: every key the project reads, validated in one place.
+ *
+ * `parseStackConfig` is pure (raw strings in, typed object or one error listing every problem out),
+ * so it is tested table-driven without Pulumi; `loadStackConfig` feeds it from the Pulumi runtime.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+
+/** The Pulumi project name: config keys live under `spotify-pipeline:<key>`. */
+export const PROJECT = "spotify-pipeline";
+
+/** Retention values CloudWatch Logs accepts (days). */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
+  3653,
+] as const;
+
+/** Glue worker types that Glue 5.0 Spark jobs accept. */
+export const GLUE_WORKER_TYPES = ["G.1X", "G.2X", "G.4X", "G.8X"] as const;
+
+/** Athena's minimum per-query bytes-scanned cutoff (10 MiB). */
+export const MIN_ATHENA_CUTOFF_BYTES = 10_485_760;
+
+const EMAIL =
+  /^[^\s@<>(),;:"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$/;
+const REGION = /^(?:[a-z]{2}|[a-z]{2}-gov|[a-z]{2}-iso[a-z]?)-[a-z]+-\d$/;
+const SCHEDULE = /^(?:rate\(\d+ (?:minute|minutes|hour|hours|day|days)\)|cron\((?:\S+ ){5}\S+\))$/;
+const QUICKSIGHT_PRINCIPAL =
+  /^arn:aws[a-z-]*:quicksight:[a-z0-9-]+:\d{12}:(?:user|group)\/[^/]+\/.+$/;
+const CIDR = /^(?:\d{1,3}\.){3}\d{1,3}\/(?:1[6-9]|2[0-4])$/;
+const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,256}$/u;
+
+/** The environments a stack can be. */
+export type Environment = "dev" | "prod";
+
+const glueSchema = z.strictObject({
+  workerType: z.enum(GLUE_WORKER_TYPES).optional(),
+  numberOfWorkers: z.int().min(2).max(299).optional(),
+  executionClass: z.enum(["FLEX", "STANDARD"]).optional(),
+  timeoutMinutes: z.int().min(5).max(2880).optional(),
+});
+
+const quicksightSchema = z.strictObject({
+  enabled: z.boolean(),
+  principalArn: z.string().regex(QUICKSIGHT_PRINCIPAL).optional(),
+  importMode: z.enum(["SPICE", "DIRECT_QUERY"]).optional(),
+  refreshScheduleFrequency: z.enum(["HOURLY", "DAILY", "WEEKLY", "MONTHLY"]).optional(),
+});
+
+/** Raw (parsed, not yet defaulted) config: what a stack file may say. */
+const rawSchema = z.strictObject({
+  region: z.string().regex(REGION),
+  environment: z.enum(["dev", "prod"]).optional(),
+  owner: z.string().regex(TAG_VALUE).optional(),
+  costCenter: z.string().regex(TAG_VALUE).optional(),
+  protectData: z.boolean().optional(),
+  forceDestroy: z.boolean().optional(),
+  logRetentionDays: z
+    .int()
+    .refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d))
+    .optional(),
+  rawDataTransitionDays: z.int().min(30).max(3650).optional(),
+  rawDataArchiveDays: z.int().min(90).max(3650).optional(),
+  noncurrentVersionExpirationDays: z.int().min(1).max(3650).optional(),
+  athenaResultsExpirationDays: z.int().min(1).max(365).optional(),
+  athenaBytesScannedCutoff: z.int().min(MIN_ATHENA_CUTOFF_BYTES).optional(),
+  notificationEmails: z.array(z.string().regex(EMAIL)).max(20).optional(),
+  schedule: z.string().regex(SCHEDULE).optional(),
+  glue: glueSchema.optional(),
+  crawlerPollSeconds: z.int().min(5).max(600).optional(),
+  maxCrawlerPolls: z.int().min(1).max(500).optional(),
+  networkIsolation: z.boolean().optional(),
+  vpcCidr: z.string().regex(CIDR).optional(),
+  dataCatalogEncryption: z.boolean().optional(),
+  quicksight: quicksightSchema.optional(),
+});
+
+type RawConfig = z.infer<typeof rawSchema>;
+
+/** The validated, defaulted configuration of one stack. */
+export interface StackConfig {
+  /** Pulumi stack name. */
+  stack: string;
+  /** AWS region (`aws:region`). */
+  region: string;
+  /** `dev` or `prod`; derived from the stack name when it is one of those. */
+  environment: Environment;
+  /** Owner tag. @default "data-platform" */
+  owner: string;
+  /** Cost-centre tag, when given. */
+  costCenter?: string;
+  /** Protect data buckets and the key (`protect` + `retainOnDelete`). @default prod: true, dev: false */
+  protectData: boolean;
+  /** Let `pulumi destroy` empty data buckets. Only with `protectData: false`. @default false */
+  forceDestroy: boolean;
+  /** CloudWatch Logs retention. @default prod: 365, dev: 14 */
+  logRetentionDays: number;
+  /** Raw (bronze) objects move to STANDARD_IA after this many days. @default prod: 90, dev: 30 */
+  rawDataTransitionDays: number;
+  /** Raw (bronze) objects move to GLACIER_IR after this many days. @default prod: 365, dev: 180 */
+  rawDataArchiveDays: number;
+  /** Old object versions expire after this many days. @default prod: 90, dev: 7 */
+  noncurrentVersionExpirationDays: number;
+  /** Athena results expire after this many days. @default prod: 30, dev: 7 */
+  athenaResultsExpirationDays: number;
+  /** Per-query bytes-scanned cutoff of the Athena workgroup. @default prod: 10 GiB, dev: 1 GiB */
+  athenaBytesScannedCutoff: number;
+  /** Addresses subscribed (by email) to the pipeline's notifications. @default [] */
+  notificationEmails: string[];
+  /** EventBridge schedule that also starts the pipeline, e.g. `cron(0 3 * * ? *)`. @default none */
+  schedule?: string;
+  /** Glue job sizing. */
+  glue: {
+    /** @default "G.1X" */
+    workerType: (typeof GLUE_WORKER_TYPES)[number];
+    /** @default prod: 10, dev: 2 */
+    numberOfWorkers: number;
+    /** FLEX is cheaper for non-urgent runs. @default prod: "STANDARD", dev: "FLEX" */
+    executionClass: "FLEX" | "STANDARD";
+    /** @default prod: 120, dev: 60 */
+    timeoutMinutes: number;
+  };
+  /** Seconds between crawler polls in the state machine. @default 30 */
+  crawlerPollSeconds: number;
+  /** Polls before the state machine gives up on the crawler. @default 40 */
+  maxCrawlerPolls: number;
+  /** Run the Glue job in private subnets without internet access. @default prod: true, dev: false */
+  networkIsolation: boolean;
+  /** CIDR of the isolated VPC. @default "10.42.0.0/16" */
+  vpcCidr: string;
+  /** Manage the account-wide Glue Data Catalog encryption settings. @default false */
+  dataCatalogEncryption: boolean;
+  /** QuickSight (opt-in: needs a paid account subscription). */
+  quicksight: {
+    enabled: boolean;
+    principalArn?: string;
+    /** @default "SPICE" */
+    importMode: "SPICE" | "DIRECT_QUERY";
+    /** SPICE refresh frequency. @default "DAILY" */
+    refreshScheduleFrequency: "HOURLY" | "DAILY" | "WEEKLY" | "MONTHLY";
+  };
+}
+
+/** Keys a stack file may set under `spotify-pipeline:` (plus `aws:region`). */
+export const CONFIG_KEYS = Object.keys(rawSchema.shape).filter((k) => k !== "region");
+
+/** Keys whose value is structured (JSON in Pulumi's raw config). */
+const STRUCTURED = new Set(["notificationEmails", "glue", "quicksight"]);
+const NUMERIC = new Set([
+  "logRetentionDays",
+  "rawDataTransitionDays",
+  "rawDataArchiveDays",
+  "noncurrentVersionExpirationDays",
+  "athenaResultsExpirationDays",
+  "athenaBytesScannedCutoff",
+  "crawlerPollSeconds",
+  "maxCrawlerPolls",
+]);
+const BOOLEAN = new Set([
+  "protectData",
+  "forceDestroy",
+  "networkIsolation",
+  "dataCatalogEncryption",
+]);
+
+/** What each key expects, in words, for error messages. */
+const EXPECTED: Record<string, string> = {
+  region: "an AWS region such as eu-west-1 (set it with `pulumi config set aws:region eu-west-1`)",
+  environment: '"dev" or "prod"',
+  owner: "a tag value: letters, digits, spaces and _.:/=+-@, 1-256 characters",
+  costCenter: "a tag value: letters, digits, spaces and _.:/=+-@, 1-256 characters",
+  protectData: "true or false",
+  forceDestroy: "true or false",
+  logRetentionDays: `one of the CloudWatch Logs retention values: ${LOG_RETENTION_DAYS.join(", ")}`,
+  rawDataTransitionDays: "a whole number of days from 30 (the STANDARD_IA minimum) to 3650",
+  rawDataArchiveDays: "a whole number of days from 90 to 3650",
+  noncurrentVersionExpirationDays: "a whole number of days from 1 to 3650",
+  athenaResultsExpirationDays: "a whole number of days from 1 to 365",
+  athenaBytesScannedCutoff: `a whole number of bytes, at least ${MIN_ATHENA_CUTOFF_BYTES} (10 MiB)`,
+  notificationEmails: 'a list of at most 20 email addresses, e.g. ["data-team@example.com"]',
+  "notificationEmails.*": "an email address such as data-team@example.com",
+  schedule: "an EventBridge schedule: rate(1 day) or cron(0 3 * * ? *)",
+  glue: "an object with workerType, numberOfWorkers, executionClass, timeoutMinutes",
+  "glue.workerType": `one of ${GLUE_WORKER_TYPES.join(", ")}`,
+  "glue.numberOfWorkers": "a whole number from 2 to 299",
+  "glue.executionClass": '"FLEX" or "STANDARD"',
+  "glue.timeoutMinutes": "a whole number of minutes from 5 to 2880",
+  crawlerPollSeconds: "a whole number of seconds from 5 to 600",
+  maxCrawlerPolls: "a whole number from 1 to 500",
+  networkIsolation: "true or false",
+  vpcCidr: "an IPv4 CIDR block from /16 to /24, e.g. 10.42.0.0/16",
+  dataCatalogEncryption: "true or false",
+  quicksight: "an object with enabled, principalArn, importMode, refreshScheduleFrequency",
+  "quicksight.enabled": "true or false",
+  "quicksight.principalArn":
+    "a QuickSight user or group ARN, e.g. arn:aws:quicksight:us-east-1:123456789012:group/default/analysts",
+  "quicksight.importMode": '"SPICE" or "DIRECT_QUERY"',
+  "quicksight.refreshScheduleFrequency": '"HOURLY", "DAILY", "WEEKLY" or "MONTHLY"',
+};
+
+/** Thrown when stack config is invalid; the message lists every problem. */
+export class ConfigError extends Error {
+  constructor(
+    readonly stackName: string,
+    readonly problems: string[],
+  ) {
+    super(
+      `Invalid configuration for stack "${stackName}" (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+        problems.map((p) => `  - ${p}`).join("\n") +
+        `\nFix each with \`pulumi config set <key> <value>\` (structured values: \`pulumi config set --path <key>.<field> <value>\`) or edit Pulumi.${stackName}.yaml; the keys are documented in README.md#configuration.`,
+    );
+    this.name = "ConfigError";
+  }
+}
+
+function keyName(path: string): string {
+  return path === "region" ? "aws:region" : `${PROJECT}:${path}`;
+}
+
+function show(value: unknown): string {
+  return value === undefined ? "(missing)" : JSON.stringify(value);
+}
+
+/** Reads one raw string as the type its key needs; returns the string itself when it cannot. */
+function coerce(key: string, value: string): unknown {
+  if (STRUCTURED.has(key)) {
+    try {
+      return JSON.parse(value) as unknown;
+    } catch {
+      return value;
+    }
+  }
+  if (NUMERIC.has(key)) return /^-?\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : value;
+  if (BOOLEAN.has(key)) return value === "true" ? true : value === "false" ? false : value;
+  return value;
+}
+
+function getPath(obj: unknown, path: PropertyKey[]): unknown {
+  let cur: unknown = obj;
+  for (const p of path) {
+    if (cur === null || typeof cur !== "object") return undefined;
+    cur = (cur as Record<PropertyKey, unknown>)[p];
+  }
+  return cur;
+}
+
+/**
+ * Validates raw stack config and applies the per-environment defaults.
+ *
+ * @param raw config as Pulumi stores it: full keys (`aws:region`, `spotify-pipeline:glue`) to string values
+ *   (structured values JSON-encoded). Keys of other namespaces are ignored.
+ * @param stack the stack name (`dev`, `prod`, or any name with an explicit `environment`).
+ * @throws ConfigError listing every problem at once.
+ */
+export function parseStackConfig(
+  raw: Record<string, string | undefined>,
+  stack: string,
+): StackConfig {
+  const problems: string[] = [];
+  const input: Record<string, unknown> = {};
+  for (const [fullKey, value] of Object.entries(raw)) {
+    if (value === undefined) continue;
+    if (fullKey === "aws:region") {
+      input.region = value;
+    } else if (fullKey.startsWith(`${PROJECT}:`)) {
+      const key = fullKey.slice(PROJECT.length + 1);
+      if (!CONFIG_KEYS.includes(key)) {
+        problems.push(
+          `${fullKey}: unknown key (value ${show(value)}); expected one of ${CONFIG_KEYS.join(", ")}. Remove it or fix its spelling.`,
+        );
+        continue;
+      }
+      input[key] = coerce(key, value);
+    }
+  }
+
+  const result = rawSchema.safeParse(input);
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      if (issue.code === "unrecognized_keys") {
+        for (const k of issue.keys) {
+          const path = [...issue.path, k].join(".");
+          problems.push(
+            `${keyName(path)}: unknown field (value ${show(getPath(input, [...issue.path, k]))}); expected fields: ${EXPECTED[issue.path.join(".")] ?? "see README"}.`,
+          );
+        }
+        continue;
+      }
+      const path = issue.path.join(".");
+      const generic = path.replace(/\.\d+$/, ".*");
+      problems.push(
+        `${keyName(path)}: got ${show(getPath(input, issue.path))}; expected ${EXPECTED[path] ?? EXPECTED[generic] ?? issue.message}.`,
+      );
+    }
+  }
+
+  let environment: Environment | undefined;
+  const explicitEnv = result.success ? result.data.environment : undefined;
+  if (explicitEnv) environment = explicitEnv;
+  else if (stack === "dev" || stack === "prod") environment = stack;
+  else if (!("environment" in input))
+    problems.push(
+      `${PROJECT}:environment: got (missing); expected "dev" or "prod" for stack "${stack}" (only stacks named dev or prod derive it). Set it with \`pulumi config set environment dev\`.`,
+    );
+
+  if (result.success && environment) {
+    cross(result.data, environment, problems);
+  }
+  if (problems.length > 0 || !result.success || !environment) {
+    throw new ConfigError(stack, problems);
+  }
+  return withDefaults(result.data, stack, environment);
+}
+
+/** Rules that relate several keys. */
+function cross(c: RawConfig, env: Environment, problems: string[]): void {
+  const protectData = c.protectData ?? env === "prod";
+  if (c.forceDestroy === true && env === "prod") {
+    problems.push(
+      `${PROJECT}:forceDestroy: got true on a prod stack; expected false: production buckets are never force-destroyed.`,
+    );
+  } else if (c.forceDestroy === true && protectData) {
+    problems.push(
+      `${PROJECT}:forceDestroy: got true while protectData is true; expected false: protected data must never be emptied by \`pulumi destroy\`. Set protectData to false first (dev only).`,
+    );
+  }
+  if (
+    c.rawDataTransitionDays !== undefined &&
+    c.rawDataArchiveDays !== undefined &&
+    c.rawDataArchiveDays < c.rawDataTransitionDays + 30
+  ) {
+    problems.push(
+      `${PROJECT}:rawDataArchiveDays: got ${c.rawDataArchiveDays}; expected at least rawDataTransitionDays + 30 (${c.rawDataTransitionDays + 30}), since S3 keeps objects in STANDARD_IA for 30 days at least.`,
+    );
+  }
+  if (
+    c.glue?.executionClass === "FLEX" &&
+    c.glue.workerType &&
+    !["G.1X", "G.2X"].includes(c.glue.workerType)
+  ) {
+    problems.push(
+      `${PROJECT}:glue.workerType: got ${show(c.glue.workerType)} with executionClass FLEX; expected G.1X or G.2X (Glue Flex runs only on those), or executionClass STANDARD.`,
+    );
+  }
+  if (c.quicksight?.enabled && !c.quicksight.principalArn) {
+    problems.push(
+      `${PROJECT}:quicksight.principalArn: got (missing) with quicksight.enabled true; expected ${EXPECTED["quicksight.principalArn"]}: the dashboard is shared with it.`,
+    );
+  }
+  const emails = c.notificationEmails ?? [];
+  const dupes = emails.filter(
+    (e, i) => emails.findIndex((x) => x.toLowerCase() === e.toLowerCase()) !== i,
+  );
+  if (dupes.length > 0) {
+    problems.push(
+      `${PROJECT}:notificationEmails: got ${show(dupes[0])} more than once; expected each address once.`,
+    );
+  }
+}
+
+function withDefaults(c: RawConfig, stack: string, environment: Environment): StackConfig {
+  const prod = environment === "prod";
+  const protectData = c.protectData ?? prod;
+  return {
+    stack,
+    region: c.region,
+    environment,
+    owner: c.owner ?? "data-platform",
+    ...(c.costCenter !== undefined ? { costCenter: c.costCenter } : {}),
+    protectData,
+    forceDestroy: c.forceDestroy ?? false,
+    logRetentionDays: c.logRetentionDays ?? (prod ? 365 : 14),
+    rawDataTransitionDays: c.rawDataTransitionDays ?? (prod ? 90 : 30),
+    rawDataArchiveDays: c.rawDataArchiveDays ?? (prod ? 365 : 180),
+    noncurrentVersionExpirationDays: c.noncurrentVersionExpirationDays ?? (prod ? 90 : 7),
+    athenaResultsExpirationDays: c.athenaResultsExpirationDays ?? (prod ? 30 : 7),
+    athenaBytesScannedCutoff: c.athenaBytesScannedCutoff ?? (prod ? 10 : 1) * 1024 ** 3,
+    notificationEmails: c.notificationEmails ?? [],
+    ...(c.schedule !== undefined ? { schedule: c.schedule } : {}),
+    glue: {
+      workerType: c.glue?.workerType ?? "G.1X",
+      numberOfWorkers: c.glue?.numberOfWorkers ?? (prod ? 10 : 2),
+      executionClass: c.glue?.executionClass ?? (prod ? "STANDARD" : "FLEX"),
+      timeoutMinutes: c.glue?.timeoutMinutes ?? (prod ? 120 : 60),
+    },
+    crawlerPollSeconds: c.crawlerPollSeconds ?? 30,
+    maxCrawlerPolls: c.maxCrawlerPolls ?? 40,
+    networkIsolation: c.networkIsolation ?? prod,
+    vpcCidr: c.vpcCidr ?? "10.42.0.0/16",
+    dataCatalogEncryption: c.dataCatalogEncryption ?? false,
+    quicksight: {
+      enabled: c.quicksight?.enabled ?? false,
+      ...(c.quicksight?.principalArn !== undefined
+        ? { principalArn: c.quicksight.principalArn }
+        : {}),
+      importMode: c.quicksight?.importMode ?? "SPICE",
+      refreshScheduleFrequency: c.quicksight?.refreshScheduleFrequency ?? "DAILY",
+    },
+  };
+}
+
+/** Reads and validates this stack's config from the Pulumi runtime (before any resource exists). */
+export function loadStackConfig(): StackConfig {
+  const all = pulumi.runtime.allConfig();
+  return parseStackConfig(all, pulumi.getStack());
+}

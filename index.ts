@@ -48,6 +48,12 @@ const storage = new MedallionStorage(
   opts,
 );
 
+// --- ETL (components/etl.ts: GlueEtl) goes here ---
+
+// --- notifications, orchestration and monitoring (components/notifications.ts, orchestration.ts, monitoring.ts) go here ---
+
+// --- analytics and dashboards (components/analytics.ts, dashboards.ts) go here ---
+
 export const environment = config.environment;
 export const region = config.region;
 export const keyArn = storage.keyArn;

@@ -239,6 +239,34 @@ export function mockOutputs(
         arn: `arn:aws:athena:${region}:${acct}:workgroup/${physical}`,
       });
       break;
+    case "aws:athena/namedQuery:NamedQuery": {
+      // Athena names a named query by a generated UUID.
+      const h = createHash("sha256").update(name).digest("hex");
+      id = `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+      break;
+    }
+    case "aws:quicksight/dataSource:DataSource":
+      id = `${acct},${String(inputs.dataSourceId)}`;
+      Object.assign(state, {
+        arn: `arn:aws:quicksight:${region}:${acct}:datasource/${String(inputs.dataSourceId)}`,
+      });
+      break;
+    case "aws:quicksight/dataSet:DataSet":
+      id = `${acct},${String(inputs.dataSetId)}`;
+      Object.assign(state, {
+        arn: `arn:aws:quicksight:${region}:${acct}:dataset/${String(inputs.dataSetId)}`,
+      });
+      break;
+    case "aws:quicksight/refreshSchedule:RefreshSchedule":
+      id = `${acct},${String(inputs.dataSetId)},${String(inputs.scheduleId)}`;
+      Object.assign(state, {
+        arn: `arn:aws:quicksight:${region}:${acct}:dataset/${String(inputs.dataSetId)}/refresh-schedule/${String(inputs.scheduleId)}`,
+      });
+      break;
+    case "aws:cloudcontrol/resource:Resource":
+      // Cloud Control echoes the desired state as the resource's properties; it has no ARN output.
+      Object.assign(state, { properties: inputs.desiredState });
+      break;
     case "aws:s3/bucketObjectv2:BucketObjectv2":
       id = String(inputs.key ?? physical);
       Object.assign(state, {
@@ -246,20 +274,52 @@ export function mockOutputs(
         etag: suffix(name),
       });
       break;
-    case "awsx:ec2:Vpc":
+    case "awsx:ec2:Vpc": {
+      // awsx is remote: its children never reach the mocks, only these outputs. Subnets (one per
+      // spec and AZ, AZs from getAvailabilityZones) and their route tables come back as plain
+      // objects standing in for the aws.ec2.Subnet / RouteTable references a real run returns.
+      const vpcId = `vpc-${suffix(name)}`;
+      const specs = Array.isArray(inputs.subnetSpecs)
+        ? (inputs.subnetSpecs as { type?: string }[]).map((s) => s.type ?? "Private")
+        : ["Private"];
+      const azCount =
+        typeof inputs.numberOfAvailabilityZones === "number" ? inputs.numberOfAvailabilityZones : 2;
+      const subnets = specs.flatMap((type) =>
+        [..."abcdef"].slice(0, azCount).map((z) => {
+          const subnetId = `subnet-${suffix(`${name}${type === "Private" ? "" : type}${z}`)}`;
+          return {
+            type,
+            id: subnetId,
+            arn: `arn:aws:ec2:${region}:${acct}:subnet/${subnetId}`,
+            availabilityZone: `${region}${z}`,
+            vpcId,
+          };
+        }),
+      );
+      const ofType = (t: string) =>
+        subnets.filter((s) => s.type === t).map(({ type: _t, ...s }) => s);
       Object.assign(state, {
-        vpcId: `vpc-${suffix(name)}`,
-        privateSubnetIds: ["a", "b"].map((z) => `subnet-${suffix(name + z)}`),
-        publicSubnetIds: [],
-        isolatedSubnetIds: [],
+        vpcId,
+        privateSubnetIds: ofType("Private").map((s) => s.id),
+        publicSubnetIds: ofType("Public").map((s) => s.id),
+        isolatedSubnetIds: ofType("Isolated").map((s) => s.id),
+        privateSubnets: ofType("Private"),
+        publicSubnets: ofType("Public"),
+        isolatedSubnets: ofType("Isolated"),
+        routeTables: subnets.map((s) => ({ id: `rtb-${suffix(s.id)}`, vpcId })),
       });
       break;
+    }
     case "aws:ec2/securityGroup:SecurityGroup":
       id = `sg-${suffix(name)}`;
       Object.assign(state, { arn: `arn:aws:ec2:${region}:${acct}:security-group/${id}` });
       break;
     case "aws:ec2/vpcEndpoint:VpcEndpoint":
       id = `vpce-${suffix(name)}`;
+      Object.assign(state, {
+        arn: `arn:aws:ec2:${region}:${acct}:vpc-endpoint/${id}`,
+        ...(inputs.vpcEndpointType === "Gateway" ? { prefixListId: `pl-${suffix(name)}` } : {}),
+      });
       break;
     default:
       if (pkg === "aws" && !("arn" in state)) {

@@ -62,6 +62,8 @@ export interface GraphResource {
   retainOnDelete: boolean;
   /** URNs this resource explicitly depends on (`dependsOn` and input dependencies). */
   dependsOn: string[];
+  /** Per input property, the URNs its value came from (what the policy engine uses to relate resources). */
+  propertyDependencies: Record<string, string[]>;
 }
 
 /** The result of one synthesis. */
@@ -380,11 +382,22 @@ interface RegisterRequest {
   getProtect(): boolean;
   getRetainondelete(): boolean;
   getDependenciesList(): string[];
+  getPropertydependenciesMap(): {
+    forEach(fn: (value: { getUrnsList(): string[] }, key: string) => void): void;
+  };
 }
 interface RegisterResponse {
   getUrn(): string;
 }
 type Callback = (err: unknown, response?: RegisterResponse) => void;
+
+function propertyDependencies(req: RegisterRequest): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  req.getPropertydependenciesMap().forEach((value, key) => {
+    out[key] = value.getUrnsList();
+  });
+  return out;
+}
 
 /** Drops the program's own modules from the require cache so the next run re-declares every resource. */
 function forgetProgramModules(): void {
@@ -464,6 +477,7 @@ export async function synthesize(opts: SynthesizeOptions): Promise<Graph> {
           protect: req.getProtect(),
           retainOnDelete: req.getRetainondelete(),
           dependsOn: req.getDependenciesList(),
+          propertyDependencies: propertyDependencies(req),
         });
       }
       cb(err, response);

@@ -1,0 +1,227 @@
+/**
+ * The single place for the pack's enforcement level, its shared conventions and every policy's
+ * config schema with defaults. Per-stack values live in `policy/dev.json` and `policy/prod.json`
+ * (the files `pulumi preview --policy-pack-config` takes); the Pulumi CLI and the offline
+ * evaluator fill unset properties from the `default`s below.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+import type { EnforcementLevel, PolicyConfigSchema } from "@pulumi/policy";
+
+import { schemaDefaults } from "./schema";
+
+/** Name of the policy pack (PolicyPack name, and what the CLI reports). */
+export const PACK_NAME = "spotify-pipeline";
+
+/**
+ * Enforcement level of every policy unless a stack's config file says otherwise. Policies do not
+ * set their own level: this one value is the pack's level.
+ */
+export const defaultEnforcementLevel: EnforcementLevel = "mandatory";
+
+/**
+ * Tag key that declares a bucket's purpose (`staging`, `access-logs`, ...). Declared exceptions
+ * (the SSE-S3 access-log bucket, unversioned buckets, log targets) are keyed on it. It must be an
+ * explicit tag on the bucket: provider `defaultTags` are not part of a resource's inputs.
+ */
+export const PURPOSE_TAG = "spotify-pipeline:purpose";
+
+const purposes = (description: string, defaults: string[]) => ({
+  type: "array" as const,
+  items: { type: "string" as const, minLength: 1 },
+  uniqueItems: true,
+  description,
+  default: defaults,
+});
+
+/** One justified exception to `iam-resource-wildcard`. */
+export interface ResourceWildcardException {
+  /** The action (exact, case-insensitive), e.g. `cloudwatch:PutMetricData`. */
+  action: string;
+  /** When set, the statement must also have a condition on this key. */
+  conditionKey?: string;
+  /** Why the action cannot be scoped; shown in reviews. */
+  reason: string;
+}
+
+/** Config of every policy that has one, by policy name. */
+export interface PolicyConfigs {
+  "s3-bucket-sse-kms": { sseS3Purposes: string[] };
+  "s3-bucket-versioning": { unversionedPurposes: string[] };
+  "s3-bucket-lifecycle": { maxAbortIncompleteMultipartUploadDays: number };
+  "s3-bucket-access-logging": { logBucketPurposes: string[] };
+  "iam-resource-wildcard": { exceptions: ResourceWildcardException[] };
+  "iam-trust-policy-principals": { allowedPrincipals: string[] };
+  "iam-trust-confused-deputy": { requiredForServices: string[] };
+  "iam-no-broad-managed-policies": { allowedManagedPolicies: string[] };
+  "sfn-logging": { allowIncludeExecutionData: boolean };
+  "log-group-retention": { minRetentionDays: number };
+}
+
+/** Config schemas with defaults, by policy name. */
+export const configSchemas: { [P in keyof PolicyConfigs]: PolicyConfigSchema } = {
+  "s3-bucket-sse-kms": {
+    properties: {
+      sseS3Purposes: purposes(
+        `Bucket purposes (tag ${PURPOSE_TAG}) that use SSE-S3 (AES256) instead of SSE-KMS: S3 server access log delivery cannot write to SSE-KMS buckets.`,
+        ["access-logs"],
+      ),
+    },
+  },
+  "s3-bucket-versioning": {
+    properties: {
+      unversionedPurposes: purposes(
+        `Bucket purposes (tag ${PURPOSE_TAG}) that hold no data worth versioning (logs, expiring query results).`,
+        ["access-logs", "athena-results"],
+      ),
+    },
+  },
+  "s3-bucket-lifecycle": {
+    properties: {
+      maxAbortIncompleteMultipartUploadDays: {
+        type: "integer",
+        minimum: 1,
+        maximum: 365,
+        description:
+          "An enabled lifecycle rule must abort incomplete multipart uploads within this many days.",
+        default: 7,
+      },
+    },
+  },
+  "s3-bucket-access-logging": {
+    properties: {
+      logBucketPurposes: purposes(
+        `Bucket purposes (tag ${PURPOSE_TAG}) that receive server access logs: they need no logging themselves and are the only valid log targets.`,
+        ["access-logs"],
+      ),
+    },
+  },
+  "iam-resource-wildcard": {
+    properties: {
+      exceptions: {
+        type: "array",
+        description:
+          'Actions allowed on Resource "*" although the service authorization data lists a resource type for them, each with a reason.',
+        items: {
+          type: "object",
+          properties: {
+            action: { type: "string", pattern: "^[a-zA-Z0-9-]+:[A-Za-z0-9]+$" },
+            conditionKey: { type: "string", minLength: 3 },
+            reason: { type: "string", minLength: 20 },
+          },
+          required: ["action", "reason"],
+          additionalProperties: false,
+        },
+        default: [
+          {
+            action: "cloudwatch:PutMetricData",
+            conditionKey: "cloudwatch:namespace",
+            reason:
+              "Metrics are published to namespaces, which have no ARN; the cloudwatch:namespace condition scopes the grant to the pipeline's namespace.",
+          },
+        ],
+      },
+    },
+  },
+  "iam-trust-policy-principals": {
+    properties: {
+      allowedPrincipals: {
+        type: "array",
+        items: { type: "string", pattern: "^arn:aws[a-z-]*:(iam|sts)::\\d{12}:" },
+        uniqueItems: true,
+        description:
+          "AWS or federated principal ARNs that trust policies may name besides AWS service principals.",
+        default: [],
+      },
+    },
+  },
+  "iam-trust-confused-deputy": {
+    properties: {
+      requiredForServices: {
+        type: "array",
+        items: { type: "string", pattern: "^[a-z0-9.-]+\\.amazonaws\\.com$" },
+        uniqueItems: true,
+        description:
+          "Service principals that send aws:SourceArn/aws:SourceAccount when assuming a role, so a trust policy without them fails (mandatory); other services get an advisory.",
+        default: ["states.amazonaws.com", "events.amazonaws.com", "scheduler.amazonaws.com"],
+      },
+    },
+  },
+  "iam-no-broad-managed-policies": {
+    properties: {
+      allowedManagedPolicies: {
+        type: "array",
+        items: { type: "string", pattern: "^arn:aws[a-z-]*:iam::aws:policy/" },
+        uniqueItems: true,
+        description: "AWS managed policy ARNs that may be attached (each one reviewed).",
+        default: [],
+      },
+    },
+  },
+  "sfn-logging": {
+    properties: {
+      allowIncludeExecutionData: {
+        type: "boolean",
+        description:
+          "Allow includeExecutionData: execution input and output (data) then land in CloudWatch Logs.",
+        default: false,
+      },
+    },
+  },
+  "log-group-retention": {
+    properties: {
+      minRetentionDays: {
+        type: "integer",
+        minimum: 1,
+        maximum: 3653,
+        description: "Log groups must keep events at least this many days (and not forever).",
+        default: 1,
+      },
+    },
+  },
+};
+
+/**
+ * A policy's config: the schema defaults overlaid with what the engine passes (`getConfig`).
+ * The CLI already fills defaults; overlaying them again keeps a policy correct under any harness.
+ */
+export function policyConfig<P extends keyof PolicyConfigs>(
+  name: P,
+  args: { getConfig<T extends object>(): T },
+): PolicyConfigs[P] {
+  return {
+    ...schemaDefaults(configSchemas[name]),
+    ...args.getConfig<Partial<PolicyConfigs[P]>>(),
+  } as PolicyConfigs[P];
+}
+
+/** The directory of the pack, where the per-stack config files `<stack>.json` live. */
+export const POLICY_DIR = __dirname;
+
+/** A policy's entry in a config file: a level, or a level and properties. */
+export type PolicyConfigEntry =
+  EnforcementLevel | ({ enforcementLevel?: EnforcementLevel } & Record<string, unknown>);
+
+/** A `--policy-pack-config` file: policy name (or `"all"`) to entry. */
+export type PolicyPackConfigFile = Record<string, PolicyConfigEntry>;
+
+const NOT_STACK_FILES = new Set(["package.json", "package-lock.json", "tsconfig.json"]);
+
+/**
+ * Reads a stack's policy config file, `policy/<stack>.json`.
+ * @throws Error naming the file and the stacks that have one, when it does not exist.
+ */
+export function loadPolicyConfig(stack: string, dir = POLICY_DIR): PolicyPackConfigFile {
+  const file = path.join(dir, `${stack}.json`);
+  if (!fs.existsSync(file)) {
+    const known = fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith(".json") && !NOT_STACK_FILES.has(f))
+      .map((f) => f.slice(0, -".json".length));
+    throw new Error(
+      `No policy config ${file} for stack "${stack}"; stacks with one: ${known.join(", ") || "(none)"}. Create policy/${stack}.json (see policy/README.md).`,
+    );
+  }
+  return JSON.parse(fs.readFileSync(file, "utf8")) as PolicyPackConfigFile;
+}

@@ -1,0 +1,639 @@
+/**
+ * The offline evaluator: runs the pack against a resource graph the way the Pulumi policy engine
+ * does, without the CLI or a cloud. It mirrors @pulumi/policy 1.21.0 (`server.js`) and the CLI's
+ * config handling (`ReconcilePolicyPackConfig`):
+ *
+ * - config: schema defaults, then the file's `"all"` level, then per-policy level and properties;
+ *   each policy's properties validated against its `configSchema` (a problem fails the run);
+ * - enforcement level: config, else the policy's own, else the pack's; `disabled` skips a policy,
+ *   `remediate` runs `remediateResource` first and reports what still fails as mandatory;
+ * - resource policies per resource (inputs), then stack policies over all resources;
+ * - props wrapped in `unknownCheckingProxy`: reading an unknown value throws, and the engine
+ *   records an advisory "can't run policy ... during preview" instead of the policy's result;
+ * - `notApplicable()` and the `__pulumiType` fast path record not-applicable, not violations;
+ * - `reportViolation` in both forms (string, or object with its own `enforcementLevel`).
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+import * as pulumi from "@pulumi/pulumi";
+import {
+  type EnforcementLevel,
+  type Policies,
+  type Policy,
+  type PolicyResource,
+  type PolicyResourceOptions,
+  type ReportViolation,
+  type ResourceValidationArgs,
+  type ResourceValidationPolicy,
+  type StackValidationArgs,
+  type StackValidationPolicy,
+} from "@pulumi/policy";
+import {
+  specialResourceSig,
+  specialSecretSig,
+  specialSigKey,
+  unknownValue,
+} from "@pulumi/pulumi/runtime/rpc";
+
+import {
+  PACK_NAME,
+  POLICY_DIR,
+  type PolicyPackConfigFile,
+  defaultEnforcementLevel,
+  loadPolicyConfig,
+} from "./config";
+import { policies as packPolicies } from "./pack";
+import { schemaDefaults, validatePolicyConfig } from "./schema";
+import { UnknownValueError, unknownCheckingProxy } from "./support";
+
+export { POLICY_DIR, loadPolicyConfig };
+export type { PolicyConfigEntry, PolicyPackConfigFile } from "./config";
+
+/**
+ * One resource of a graph (see docs/contracts.md; `lib/synth.ts` produces it). Optional fields
+ * make the evaluation closer to the engine's when the graph has them.
+ */
+export interface GraphResource {
+  type: string;
+  name: string;
+  urn: string;
+  /** URN of the parent resource. */
+  parent?: string;
+  /** false for components. */
+  custom: boolean;
+  /** The resource's inputs; unknown values are Pulumi's unknown sentinel (or `undefined`). */
+  inputs: Record<string, unknown>;
+  protect?: boolean;
+  /** URNs this resource depends on (explicit and through inputs). */
+  dependsOn?: string[];
+  /** Per input property, the URNs its value came from (as the engine gives stack policies). */
+  propertyDependencies?: Record<string, string[]>;
+}
+
+/** One reported violation. */
+export interface Violation {
+  /** Policy name, e.g. `s3-bucket-sse-kms`. */
+  policy: string;
+  level: "mandatory" | "advisory";
+  /** Type token of the resource it is about (`pulumi:pulumi:Stack` for stack-wide ones). */
+  type: string;
+  /** Logical name of the resource it is about (the stack name for stack-wide ones). */
+  name: string;
+  message: string;
+}
+
+/** A policy that did not apply (to a resource, or to the stack). */
+export interface NotApplicable {
+  policy: string;
+  reason?: string;
+  /** The resource analysed; undefined for stack policies. */
+  urn?: string;
+}
+
+/** A policy's effective level and properties after reconciling defaults and a config file. */
+export interface ResolvedPolicyConfig {
+  enforcementLevel: EnforcementLevel;
+  properties: Record<string, unknown>;
+}
+
+/** Options of {@link evaluatePolicies}. */
+export interface EvaluateOptions {
+  /** Stack name: picks `policy/<stack>.json` when `config` is not given. */
+  stack: string;
+  /**
+   * Policy pack config (the content of a `--policy-pack-config` file).
+   * @default the content of `policy/<stack>.json` if it exists, else `{}` (schema defaults)
+   */
+  config?: PolicyPackConfigFile;
+  /** Policies to run. @default the pack's policies */
+  policies?: Policies;
+  /** The pack's enforcement level. @default defaultEnforcementLevel from policy/config.ts */
+  enforcementLevel?: EnforcementLevel;
+  /** Stack tags the engine passes to policies. @default {} */
+  stackTags?: Record<string, string>;
+}
+
+/** What one evaluation found. */
+export interface Evaluation {
+  violations: Violation[];
+  notApplicable: NotApplicable[];
+  config: Record<string, ResolvedPolicyConfig>;
+}
+
+/** Policy pack config that does not fit the pack (unknown policy, bad level, schema errors). */
+export class PolicyConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid policy pack config:\n  ${problems.join("\n  ")}`);
+  }
+}
+
+const LEVELS: EnforcementLevel[] = ["advisory", "mandatory", "remediate", "disabled"];
+
+class NotApplicableError extends Error {
+  constructor(readonly reason?: string) {
+    // Thrown for most (policy, resource) pairs: skip the costly stack trace.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    super(reason ?? "Policy does not apply");
+    Error.stackTraceLimit = limit;
+  }
+}
+
+function throwNotApplicable(reason?: string): never {
+  throw new NotApplicableError(reason);
+}
+
+/** The pack's version, as the engine reports it in "can't run ... during preview" messages. */
+function packVersion(): string {
+  const file = path.join(POLICY_DIR, "package.json");
+  version ??= (JSON.parse(fs.readFileSync(file, "utf8")) as { version: string }).version;
+  return version;
+}
+
+let version: string | undefined;
+
+/**
+ * Reconciles a config file with the policies' defaults the way the Pulumi CLI does, and validates
+ * it. Stricter than the CLI in one way: a key that names no policy (a typo) is an error.
+ * @throws PolicyConfigError listing every problem.
+ */
+export function resolvePolicyConfig(
+  policies: Policies,
+  file: PolicyPackConfigFile,
+  packLevel: EnforcementLevel = defaultEnforcementLevel,
+): Record<string, ResolvedPolicyConfig> {
+  const problems: string[] = [];
+  const result: Record<string, ResolvedPolicyConfig> = {};
+  for (const p of policies) {
+    result[p.name] = {
+      enforcementLevel: p.enforcementLevel ?? packLevel,
+      properties: schemaDefaults(p.configSchema),
+    };
+  }
+  const levelOf = (key: string, entry: unknown): EnforcementLevel | undefined => {
+    const level =
+      typeof entry === "string"
+        ? entry
+        : (entry as { enforcementLevel?: unknown })?.enforcementLevel;
+    if (level === undefined) return undefined;
+    if (typeof level !== "string" || !LEVELS.includes(level as EnforcementLevel)) {
+      problems.push(
+        `${key}: enforcementLevel must be one of ${LEVELS.join(", ")}; found ${JSON.stringify(level)}`,
+      );
+      return undefined;
+    }
+    return level as EnforcementLevel;
+  };
+  if (file === null || typeof file !== "object" || Array.isArray(file)) {
+    throw new PolicyConfigError([
+      `the config must be a JSON object; found ${JSON.stringify(file)}`,
+    ]);
+  }
+  if ("all" in file) {
+    const all = levelOf("all", file.all);
+    if (all) for (const r of Object.values(result)) r.enforcementLevel = all;
+  }
+  for (const [key, entry] of Object.entries(file)) {
+    if (key === "all") continue;
+    const target = result[key];
+    if (!target) {
+      problems.push(
+        `${key}: no such policy in the pack; policies: ${policies.map((p) => p.name).join(", ")}`,
+      );
+      continue;
+    }
+    if (
+      typeof entry !== "string" &&
+      (entry === null || typeof entry !== "object" || Array.isArray(entry))
+    ) {
+      problems.push(
+        `${key}: must be an enforcement level or an object; found ${JSON.stringify(entry)}`,
+      );
+      continue;
+    }
+    const level = levelOf(key, entry);
+    if (level) target.enforcementLevel = level;
+    if (typeof entry === "object") {
+      const { enforcementLevel: _, ...props } = entry;
+      Object.assign(target.properties, props);
+    }
+  }
+  for (const p of policies) {
+    if (!p.configSchema) continue;
+    for (const e of validatePolicyConfig(p.configSchema, result[p.name]!.properties)) {
+      problems.push(`${p.name}: ${e}`);
+    }
+  }
+  if (problems.length > 0) throw new PolicyConfigError(problems);
+  return result;
+}
+
+function isResourcePolicy(p: Policy): p is ResourceValidationPolicy {
+  const r = p as ResourceValidationPolicy;
+  if (typeof r.validateResource === "function") return true;
+  if (Array.isArray(r.validateResource))
+    return r.validateResource.every((v) => typeof v === "function");
+  return typeof r.remediateResource === "function";
+}
+
+function isStackPolicy(p: Policy): p is StackValidationPolicy {
+  return typeof (p as StackValidationPolicy).validateStack === "function";
+}
+
+function pulumiTypeOf(fn: unknown): string | undefined {
+  const t = (fn as { __pulumiType?: unknown } | undefined)?.__pulumiType;
+  return typeof t === "string" && t.length > 0 ? t : undefined;
+}
+
+function isTypeOf(type: string, resourceClass: unknown): boolean {
+  const t = pulumiTypeOf(resourceClass);
+  if (t) return type === t;
+  const isInstance = (resourceClass as { isInstance?: unknown }).isInstance;
+  return typeof isInstance === "function" && isInstance({ __pulumiType: type }) === true;
+}
+
+/**
+ * Converts graph inputs to what the engine hands a policy: plain JSON values, unknowns as Pulumi's
+ * unknown sentinel, secrets unwrapped, resource references as their id (or URN), undefined
+ * dropped from objects and `null` in arrays.
+ * @throws Error for live SDK objects (Outputs, Resources), which a graph must not contain.
+ */
+export function toEngineProperties(value: unknown, where = "inputs"): unknown {
+  if (value === undefined || value === null) return value;
+  if (pulumi.isUnknown(value)) return unknownValue;
+  if (typeof value !== "object") {
+    if (typeof value === "function") {
+      throw new Error(`${where} is a function; a graph holds plain data.`);
+    }
+    return value;
+  }
+  if (pulumi.Output.isInstance(value) || pulumi.Resource.isInstance(value)) {
+    throw new Error(
+      `${where} is a live Pulumi ${pulumi.Output.isInstance(value) ? "Output" : "Resource"}; the graph must hold plain values (synthesize serializes them).`,
+    );
+  }
+  if (Array.isArray(value)) {
+    return value.map((v, i) => {
+      const c = toEngineProperties(v, `${where}[${i}]`);
+      return c === undefined ? null : c;
+    });
+  }
+  const obj = value as Record<string, unknown>;
+  if ((obj as { __pulumiUnknown?: unknown }).__pulumiUnknown === true) return unknownValue;
+  const sig = obj[specialSigKey];
+  if (sig === specialSecretSig) return toEngineProperties(obj.value, where);
+  if (sig === specialResourceSig) {
+    return typeof obj.id === "string" && obj.id !== "" ? obj.id : obj.urn;
+  }
+  if (value instanceof Promise) {
+    throw new Error(`${where} is a Promise; the graph must hold resolved values.`);
+  }
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(obj)) {
+    const c = toEngineProperties(v, `${where}.${k}`);
+    if (c !== undefined) out[k] = c;
+  }
+  return out;
+}
+
+/** A deep copy that reads through proxies (remediation results) keeping unknown sentinels. */
+function plainCopy(value: unknown): unknown {
+  if (value === null || typeof value !== "object") return value;
+  if (Array.isArray(value))
+    return Array.from({ length: value.length }, (_, i) => plainCopy(readRaw(value, i)));
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(value)) {
+    const v = plainCopy(readRaw(value, k));
+    if (v !== undefined) out[k] = v;
+  }
+  return out;
+}
+
+function readRaw(obj: object, key: string | number): unknown {
+  try {
+    return (obj as Record<string | number, unknown>)[key];
+  } catch (e) {
+    if (e instanceof UnknownValueError) return e.unknownTypeSentinel;
+    throw e;
+  }
+}
+
+function emptyOptions(r: GraphResource): PolicyResourceOptions {
+  return {
+    protect: r.protect ?? false,
+    ignoreChanges: [],
+    aliases: [],
+    customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+    additionalSecretOutputs: [],
+    ...(r.parent ? { parent: r.parent } : {}),
+  };
+}
+
+interface Diagnostic {
+  policy: string;
+  level: EnforcementLevel;
+  message: string;
+  urn?: string;
+}
+
+function makeReport(p: Policy, level: EnforcementLevel, ds: Diagnostic[]): ReportViolation {
+  // Mirrors makeReportViolationFun: a string message, or an object with its own fields.
+  return ((message: unknown, urn?: string) => {
+    if (message !== null && typeof message === "object") {
+      const info = message as {
+        name?: string;
+        message?: string;
+        description?: string;
+        urn?: string;
+        enforcementLevel?: EnforcementLevel;
+      };
+      // `||` as in the engine: empty strings fall through too.
+      ds.push({
+        policy: info.name || p.name,
+        level: info.enforcementLevel || level,
+        message: info.message || info.description || p.description,
+        ...(info.urn ? { urn: info.urn } : {}),
+      });
+      return;
+    }
+    ds.push({
+      policy: p.name,
+      level,
+      message: typeof message === "string" && message !== "" ? message : p.description,
+      ...(urn ? { urn } : {}),
+    });
+  }) as ReportViolation;
+}
+
+/**
+ * Runs the pack over a graph as the policy engine would over a preview, returning violations,
+ * not-applicable records and the resolved config.
+ * @throws PolicyConfigError for a config that does not fit the pack.
+ * @throws Error when a policy fails with an error other than an unknown value (the engine aborts too).
+ */
+export async function evaluatePolicyPack(
+  resources: readonly GraphResource[],
+  opts: EvaluateOptions,
+): Promise<Evaluation> {
+  const policies = opts.policies ?? packPolicies;
+  const file =
+    opts.config ??
+    (fs.existsSync(path.join(POLICY_DIR, `${opts.stack}.json`))
+      ? loadPolicyConfig(opts.stack)
+      : {});
+  const config = resolvePolicyConfig(
+    policies,
+    file,
+    opts.enforcementLevel ?? defaultEnforcementLevel,
+  );
+  const stackTags: ReadonlyMap<string, string> = new Map(Object.entries(opts.stackTags ?? {}));
+  const pack = `'${PACK_NAME}@v${packVersion()}'`;
+  const levelOf = (p: Policy) => config[p.name]!.enforcementLevel;
+  const getConfig =
+    (p: Policy) =>
+    <T extends object>() =>
+      structuredClone(config[p.name]!.properties) as T;
+
+  const ds: Diagnostic[] = [];
+  const notApplicable: NotApplicable[] = [];
+  const byUrn = new Map(resources.map((r) => [r.urn, r]));
+  const props = new Map<string, Record<string, unknown>>();
+  for (const r of resources) {
+    props.set(
+      r.urn,
+      toEngineProperties(r.inputs ?? {}, `${r.urn} inputs`) as Record<string, unknown>,
+    );
+  }
+
+  /** Props as the engine hands them to one policy call: a fresh proxied copy, made on first read. */
+  const lazyProps = (current: Record<string, unknown>) => {
+    let proxied: Record<string, unknown> | undefined;
+    return () => (proxied ??= unknownCheckingProxy(structuredClone(current)));
+  };
+
+  const resourceArgs = (
+    r: GraphResource,
+    p: Policy,
+    current: Record<string, unknown>,
+  ): ResourceValidationArgs => {
+    const props = lazyProps(current);
+    return {
+      type: r.type,
+      get props() {
+        return props();
+      },
+      urn: r.urn,
+      name: r.name,
+      opts: emptyOptions(r),
+      stackTags,
+      isType: (cls) => isTypeOf(r.type, cls),
+      asType: ((cls: unknown) =>
+        isTypeOf(r.type, cls) ? props() : undefined) as ResourceValidationArgs["asType"],
+      getConfig: getConfig(p),
+      notApplicable: throwNotApplicable,
+    };
+  };
+
+  // Resource policies: remediations first (they change the inputs), then validations.
+  for (const r of resources) {
+    if (r.type.startsWith("pulumi:providers:")) continue;
+    let current = props.get(r.urn)!;
+    for (const p of policies) {
+      if (levelOf(p) !== "remediate" || !isResourcePolicy(p)) continue;
+      if (!p.remediateResource) {
+        notApplicable.push({
+          policy: p.name,
+          reason: "Policy does not implement remediateResource",
+          urn: r.urn,
+        });
+        continue;
+      }
+      const t = pulumiTypeOf(p.remediateResource);
+      if (t && t !== r.type) {
+        notApplicable.push({
+          policy: p.name,
+          reason: `Policy only applies to resources of type '${t}'`,
+          urn: r.urn,
+        });
+        continue;
+      }
+      try {
+        const result = await Promise.resolve(p.remediateResource(resourceArgs(r, p, current)));
+        if (result) current = plainCopy(result) as Record<string, unknown>;
+      } catch (e) {
+        if (e instanceof UnknownValueError) {
+          ds.push({
+            policy: p.name,
+            level: "advisory",
+            message: `can't run remediation '${p.name}' from policy pack ${pack} during preview: ${e.message}`,
+            urn: r.urn,
+          });
+        } else if (e instanceof NotApplicableError) {
+          notApplicable.push({
+            policy: p.name,
+            ...(e.reason ? { reason: e.reason } : {}),
+            urn: r.urn,
+          });
+        } else {
+          throw new Error(
+            `Error remediating resource ${r.urn} with remediation '${p.name}' from policy pack ${pack}: ${(e as Error).message}`,
+            { cause: e },
+          );
+        }
+      }
+    }
+    props.set(r.urn, current);
+
+    for (const p of policies) {
+      let level = levelOf(p);
+      if (level === "disabled" || !isResourcePolicy(p)) continue;
+      if (!p.validateResource) {
+        notApplicable.push({
+          policy: p.name,
+          reason: "Policy does not implement validateResource",
+          urn: r.urn,
+        });
+        continue;
+      }
+      if (level === "remediate") level = "mandatory";
+      if (!Array.isArray(p.validateResource)) {
+        const t = pulumiTypeOf(p.validateResource);
+        if (t && t !== r.type) {
+          notApplicable.push({
+            policy: p.name,
+            reason: `Policy only applies to resources of type '${t}'`,
+            urn: r.urn,
+          });
+          continue;
+        }
+      }
+      const validations = Array.isArray(p.validateResource)
+        ? p.validateResource
+        : [p.validateResource];
+      const sink: Diagnostic[] = [];
+      const report = makeReport(p, level, sink);
+      for (const validation of validations) {
+        try {
+          await Promise.resolve(validation(resourceArgs(r, p, current), report));
+        } catch (e) {
+          if (e instanceof UnknownValueError) {
+            sink.push({
+              policy: p.name,
+              level: "advisory",
+              message: `can't run policy '${p.name}' from policy pack ${pack} during preview: ${e.message}`,
+            });
+          } else if (e instanceof NotApplicableError) {
+            notApplicable.push({
+              policy: p.name,
+              ...(e.reason ? { reason: e.reason } : {}),
+              urn: r.urn,
+            });
+          } else {
+            throw new Error(
+              `Error validating resource ${r.urn} with policy '${p.name}' from policy pack ${pack}: ${(e as Error).message}`,
+              { cause: e },
+            );
+          }
+        }
+      }
+      // A resource policy's diagnostics are about the resource analysed.
+      for (const d of sink) ds.push({ ...d, urn: r.urn });
+    }
+  }
+
+  // Stack policies: every resource, with parents and dependencies linked.
+  for (const p of policies) {
+    let level = levelOf(p);
+    if (level === "disabled" || !isStackPolicy(p)) continue;
+    if (level === "remediate") level = "mandatory";
+    const t = pulumiTypeOf(p.validateStack);
+    if (t && !resources.some((r) => r.type === t)) {
+      notApplicable.push({
+        policy: p.name,
+        reason: `Policy only applies to resources of type '${t}'`,
+      });
+      continue;
+    }
+    const report = makeReport(p, level, ds);
+    try {
+      const list: PolicyResource[] = resources.map((r) => {
+        const lazy = lazyProps(props.get(r.urn)!);
+        return {
+          type: r.type,
+          get props() {
+            return lazy();
+          },
+          urn: r.urn,
+          name: r.name,
+          opts: emptyOptions(r),
+          dependencies: [],
+          propertyDependencies: {},
+          isType: (cls) => isTypeOf(r.type, cls),
+          asType: ((cls: unknown) =>
+            isTypeOf(r.type, cls) ? lazy() : undefined) as PolicyResource["asType"],
+        };
+      });
+      const linked = new Map(list.map((pr) => [pr.urn, pr]));
+      for (const [i, r] of resources.entries()) {
+        const pr = list[i]!;
+        if (r.parent && linked.has(r.parent)) pr.parent = linked.get(r.parent)!;
+        pr.dependencies = (r.dependsOn ?? []).flatMap((u) =>
+          linked.has(u) ? [linked.get(u)!] : [],
+        );
+        for (const [k, urns] of Object.entries(r.propertyDependencies ?? {})) {
+          pr.propertyDependencies[k] = urns.flatMap((u) => (linked.has(u) ? [linked.get(u)!] : []));
+        }
+      }
+      const args: StackValidationArgs = {
+        resources: list,
+        getConfig: getConfig(p),
+        stackTags,
+        notApplicable: throwNotApplicable,
+      };
+      await Promise.resolve(p.validateStack(args, report));
+    } catch (e) {
+      if (e instanceof UnknownValueError) {
+        ds.push({
+          policy: p.name,
+          level: "advisory",
+          message: `can't run policy '${p.name}' from policy pack ${pack} during preview: ${e.message}`,
+        });
+      } else if (e instanceof NotApplicableError) {
+        notApplicable.push({ policy: p.name, ...(e.reason ? { reason: e.reason } : {}) });
+      } else {
+        throw new Error(
+          `Error validating stack with policy '${p.name}' from policy pack ${pack}: ${(e as Error).message}`,
+          { cause: e },
+        );
+      }
+    }
+  }
+
+  const violations: Violation[] = [];
+  for (const d of ds) {
+    if (d.level !== "mandatory" && d.level !== "advisory") continue;
+    const r = d.urn ? byUrn.get(d.urn) : undefined;
+    violations.push({
+      policy: d.policy,
+      level: d.level,
+      type: r?.type ?? "pulumi:pulumi:Stack",
+      name: r?.name ?? opts.stack,
+      message: d.message,
+    });
+  }
+  return { violations, notApplicable, config };
+}
+
+/**
+ * Evaluates the policy pack against a resource graph offline, as `pulumi preview --policy-pack`
+ * would, and returns the violations (mandatory and advisory) in the engine's order: resource
+ * policies per resource, then stack policies.
+ * @throws PolicyConfigError for a config that does not fit the pack.
+ */
+export async function evaluatePolicies(
+  resources: readonly GraphResource[],
+  opts: EvaluateOptions,
+): Promise<Violation[]> {
+  return (await evaluatePolicyPack(resources, opts)).violations;
+}

@@ -1,0 +1,372 @@
+/**
+ * Storage safety: every S3 bucket blocks public access, has ACLs disabled, refuses requests
+ * without TLS, keeps versions where it holds data, ages objects with lifecycle rules and sends
+ * server access logs to the log bucket. All are stack policies: the facts live on separate
+ * resources that point at the bucket.
+ */
+import type { StackValidationPolicy } from "@pulumi/policy";
+
+import {
+  S3_TYPES,
+  bucketKeysIn,
+  bucketLabel,
+  bucketsOf,
+  purposeOf,
+  relatedToBucket,
+  reportOn,
+} from "./buckets";
+import { PURPOSE_TAG, configSchemas, policyConfig } from "./config";
+import {
+  PolicyDocumentError,
+  parsePolicyDocument,
+  type PolicyDocument,
+  type Statement,
+} from "./iam";
+import {
+  Unknown,
+  UnknownValueError,
+  asList,
+  at,
+  checkEach,
+  isSet,
+  known,
+  must,
+  relatedTo,
+  runChecks,
+  show,
+  propsOf,
+  unresolvedNote,
+} from "./support";
+
+const PAB_FLAGS = [
+  "blockPublicAcls",
+  "blockPublicPolicy",
+  "ignorePublicAcls",
+  "restrictPublicBuckets",
+];
+
+/** All four public access block flags on every bucket. */
+export const s3BucketPublicAccessBlock: StackValidationPolicy = {
+  name: "s3-bucket-public-access-block",
+  description:
+    "Checks that every S3 bucket has a public access block with blockPublicAcls, blockPublicPolicy, ignorePublicAcls and restrictPublicBuckets all true.",
+  validateStack: (args, report) => {
+    checkEach(bucketsOf(args), (bucket) => {
+      const on = reportOn(report, bucket);
+      const what = bucketLabel(bucket);
+      const requirement = `block public access with all four flags (${PAB_FLAGS.join(", ")})`;
+      const related = relatedToBucket(bucket, args.resources, S3_TYPES.publicAccessBlock);
+      if (related.matched.length === 0) {
+        on(
+          must(
+            what,
+            requirement,
+            `no aws.s3.BucketPublicAccessBlock${unresolvedNote(related, "BucketPublicAccessBlock")}`,
+          ),
+        );
+        return;
+      }
+      checkEach(related.matched, (pab) => {
+        const props = propsOf(pab);
+        const off = PAB_FLAGS.flatMap((flag) => {
+          const v = known(at(props, flag));
+          return v === true ? [] : [`${flag} ${show(v)}`];
+        });
+        if (off.length > 0) on(must(what, requirement, off.join(", ")));
+      });
+    });
+  },
+};
+
+/** ACLs disabled: ownership BucketOwnerEnforced, no ACL resources or inline ACLs. */
+export const s3BucketAclsDisabled: StackValidationPolicy = {
+  name: "s3-bucket-acls-disabled",
+  description:
+    "Checks that every S3 bucket disables ACLs: ownership controls BucketOwnerEnforced, and no aws.s3.BucketAcl, acl or grants.",
+  validateStack: (args, report) => {
+    checkEach(bucketsOf(args), (bucket) => {
+      const on = reportOn(report, bucket);
+      const what = bucketLabel(bucket);
+      const props = propsOf(bucket);
+      runChecks([
+        () => {
+          const related = relatedToBucket(bucket, args.resources, S3_TYPES.ownershipControls);
+          if (related.matched.length === 0) {
+            on(
+              must(
+                what,
+                "disable ACLs with ownership controls BucketOwnerEnforced",
+                `no aws.s3.BucketOwnershipControls${unresolvedNote(related, "BucketOwnershipControls")}`,
+              ),
+            );
+            return;
+          }
+          checkEach(related.matched, (oc) => {
+            const ownership = known(at(propsOf(oc), "rule", "objectOwnership"));
+            if (ownership !== "BucketOwnerEnforced") {
+              on(
+                must(
+                  what,
+                  "disable ACLs with ownership controls BucketOwnerEnforced",
+                  `objectOwnership ${show(ownership)}`,
+                ),
+              );
+            }
+          });
+        },
+        () => {
+          const acls = relatedToBucket(bucket, args.resources, S3_TYPES.acl).matched;
+          if (acls.length > 0) {
+            on(
+              must(
+                what,
+                "have no ACL resources (ACLs disabled)",
+                `aws.s3.BucketAcl ${acls.map((a) => `'${a.name}'`).join(", ")}`,
+              ),
+            );
+          }
+        },
+        () => {
+          const acl = known(at(props, "acl"));
+          if (acl !== undefined && acl !== "private") {
+            on(must(what, "have no canned ACL (ACLs disabled)", `acl ${show(acl)}`));
+          }
+        },
+        () => {
+          const grants = known(at(props, "grants"));
+          if (Array.isArray(grants) && grants.length > 0) {
+            on(must(what, "have no ACL grants (ACLs disabled)", `${grants.length} grant(s)`));
+          }
+        },
+      ]);
+    });
+  },
+};
+
+function isAnyonePrincipal(s: Statement): boolean {
+  return (s.Principal ?? []).some((p) => p.value === "*" && (p.kind === "*" || p.kind === "AWS"));
+}
+
+function deniesInsecureTransport(s: Statement): boolean {
+  if (s.Effect !== "Deny" || !isAnyonePrincipal(s)) return false;
+  const actions = (s.Action ?? []).filter((a): a is string => typeof a === "string");
+  if (!actions.some((a) => a === "*" || a.toLowerCase() === "s3:*")) return false;
+  const condition = Object.entries(s.Condition ?? {}).find(
+    ([op]) => op.toLowerCase() === "bool",
+  )?.[1];
+  const value = Object.entries(condition ?? {}).find(
+    ([k]) => k.toLowerCase() === "aws:securetransport",
+  )?.[1];
+  const values = asList(value);
+  if (!values.some((v) => v === false || v === "false")) return false;
+  // Resource must cover the bucket and its objects; unknown ARNs count for one of them each.
+  const resources = s.Resource ?? [];
+  const knownRes = resources.filter((r): r is string => typeof r === "string");
+  const unknownCount = resources.filter((r) => r instanceof Unknown).length;
+  const all = knownRes.includes("*");
+  const missing =
+    (all || knownRes.some((r) => r.endsWith("/*")) ? 0 : 1) +
+    (all || knownRes.some((r) => !r.endsWith("/*")) ? 0 : 1);
+  return missing <= unknownCount;
+}
+
+/** A bucket policy that denies requests without TLS. */
+export const s3BucketTlsOnly: StackValidationPolicy = {
+  name: "s3-bucket-tls-only",
+  description:
+    'Checks that every S3 bucket has a bucket policy that denies s3:* to Principal "*" on the bucket and its objects when aws:SecureTransport is false.',
+  validateStack: (args, report) => {
+    checkEach(bucketsOf(args), (bucket) => {
+      const on = reportOn(report, bucket);
+      const what = bucketLabel(bucket);
+      const requirement =
+        'have a bucket policy that denies s3:* to Principal "*" on the bucket and its objects when aws:SecureTransport is false';
+      const related = relatedToBucket(bucket, args.resources, S3_TYPES.policy);
+      const sources: { name: string; value: unknown }[] = related.matched.map((p) => ({
+        name: `bucket policy '${p.name}'`,
+        value: at(propsOf(p), "policy"),
+      }));
+      const inline = at(propsOf(bucket), "policy");
+      if (isSet(inline)) sources.push({ name: "inline policy", value: inline });
+      if (sources.length === 0) {
+        on(must(what, requirement, `no bucket policy${unresolvedNote(related, "BucketPolicy")}`));
+        return;
+      }
+      const docs: PolicyDocument[] = [];
+      let unknownDoc: UnknownValueError | undefined;
+      const invalid: string[] = [];
+      for (const source of sources) {
+        try {
+          docs.push(parsePolicyDocument(source.value));
+        } catch (e) {
+          if (e instanceof UnknownValueError) unknownDoc ??= e;
+          else if (e instanceof PolicyDocumentError) invalid.push(source.name);
+          else throw e;
+        }
+      }
+      if (docs.some((d) => d.Statement.some(deniesInsecureTransport))) return;
+      // A document unknown during preview may hold the statement: the engine reports it advisory.
+      if (unknownDoc) throw unknownDoc;
+      const found = sources
+        .map((s) =>
+          invalid.includes(s.name)
+            ? `${s.name} (not a valid policy document)`
+            : `${s.name} without such a statement`,
+        )
+        .join(", ");
+      on(must(what, requirement, found));
+    });
+  },
+};
+
+/** Versioning on data buckets. */
+export const s3BucketVersioning: StackValidationPolicy = {
+  name: "s3-bucket-versioning",
+  description: `Checks that every S3 bucket holding data has versioning enabled (buckets whose ${PURPOSE_TAG} tag is in unversionedPurposes are exempt).`,
+  configSchema: configSchemas["s3-bucket-versioning"],
+  validateStack: (args, report) => {
+    const { unversionedPurposes } = policyConfig("s3-bucket-versioning", args);
+    checkEach(bucketsOf(args), (bucket) => {
+      const purpose = purposeOf(bucket);
+      if (purpose !== undefined && unversionedPurposes.includes(purpose)) return;
+      const on = reportOn(report, bucket);
+      const what = bucketLabel(bucket);
+      const related = relatedToBucket(bucket, args.resources, S3_TYPES.versioning);
+      if (related.matched.length === 0) {
+        on(
+          must(
+            what,
+            "have versioning enabled (aws.s3.BucketVersioning status Enabled)",
+            `none${unresolvedNote(related, "BucketVersioning")}`,
+          ),
+        );
+        return;
+      }
+      checkEach(related.matched, (v) => {
+        const status = known(at(propsOf(v), "versioningConfiguration", "status"));
+        if (status !== "Enabled") {
+          on(
+            must(
+              what,
+              "have versioning enabled (versioningConfiguration.status Enabled)",
+              `status ${show(status)}`,
+            ),
+          );
+        }
+      });
+    });
+  },
+};
+
+/** Lifecycle rules: at least one enabled, and aborting incomplete multipart uploads. */
+export const s3BucketLifecycle: StackValidationPolicy = {
+  name: "s3-bucket-lifecycle",
+  description:
+    "Checks that every S3 bucket has an enabled lifecycle configuration, including a rule that aborts incomplete multipart uploads within maxAbortIncompleteMultipartUploadDays.",
+  configSchema: configSchemas["s3-bucket-lifecycle"],
+  validateStack: (args, report) => {
+    const { maxAbortIncompleteMultipartUploadDays: maxDays } = policyConfig(
+      "s3-bucket-lifecycle",
+      args,
+    );
+    checkEach(bucketsOf(args), (bucket) => {
+      const on = reportOn(report, bucket);
+      const what = bucketLabel(bucket);
+      const related = relatedToBucket(bucket, args.resources, S3_TYPES.lifecycle);
+      if (related.matched.length === 0) {
+        on(
+          must(
+            what,
+            "have lifecycle rules (aws.s3.BucketLifecycleConfiguration)",
+            `none${unresolvedNote(related, "BucketLifecycleConfiguration")}`,
+          ),
+        );
+        return;
+      }
+      const rules = related.matched.flatMap((lc) => asList(known(at(propsOf(lc), "rules"))));
+      const enabled = rules.filter((r) => known(at(r, "status")) === "Enabled");
+      if (enabled.length === 0) {
+        on(
+          must(
+            what,
+            "have at least one enabled lifecycle rule",
+            `${rules.length} rule(s), none enabled`,
+          ),
+        );
+        return;
+      }
+      const days = enabled
+        .map((r) => known(at(r, "abortIncompleteMultipartUpload", "daysAfterInitiation")))
+        .filter((d) => d !== undefined);
+      if (!days.some((d) => typeof d === "number" && d <= maxDays)) {
+        on(
+          must(
+            what,
+            `abort incomplete multipart uploads within ${maxDays} days in an enabled lifecycle rule (abortIncompleteMultipartUpload.daysAfterInitiation)`,
+            days.length > 0 ? `daysAfterInitiation ${days.map(show).join(", ")}` : "none",
+          ),
+        );
+      }
+    });
+  },
+};
+
+/** Server access logs to a dedicated log bucket. */
+export const s3BucketAccessLogging: StackValidationPolicy = {
+  name: "s3-bucket-access-logging",
+  description: `Checks that every S3 bucket (except log buckets: ${PURPOSE_TAG} in logBucketPurposes) sends server access logs to a log bucket of the stack.`,
+  configSchema: configSchemas["s3-bucket-access-logging"],
+  validateStack: (args, report) => {
+    const { logBucketPurposes } = policyConfig("s3-bucket-access-logging", args);
+    const buckets = bucketsOf(args);
+    const keys = bucketKeysIn(args.resources);
+    checkEach(buckets, (bucket) => {
+      const purpose = purposeOf(bucket);
+      if (purpose !== undefined && logBucketPurposes.includes(purpose)) return;
+      const on = reportOn(report, bucket);
+      const what = bucketLabel(bucket);
+      const related = relatedToBucket(bucket, args.resources, S3_TYPES.logging);
+      if (related.matched.length === 0) {
+        on(
+          must(
+            what,
+            "send server access logs to a log bucket (aws.s3.BucketLogging)",
+            `none${unresolvedNote(related, "BucketLogging")}`,
+          ),
+        );
+        return;
+      }
+      checkEach(related.matched, (logging) => {
+        const target = buckets.find(
+          (b) =>
+            relatedTo(b, [logging], "targetBucket", keys, S3_TYPES.bucket, {
+              exclude: [bucket.urn],
+              byName: false,
+            }).matched.length > 0,
+        );
+        // A target outside the stack (an organization log bucket) cannot be checked here.
+        if (!target) return;
+        const targetPurpose = purposeOf(target);
+        if (targetPurpose === undefined || !logBucketPurposes.includes(targetPurpose)) {
+          on(
+            must(
+              what,
+              `send server access logs to a dedicated log bucket (${PURPOSE_TAG} one of ${logBucketPurposes.join(", ")})`,
+              `target bucket '${target.name}' (${PURPOSE_TAG} ${show(targetPurpose)})`,
+            ),
+          );
+        }
+      });
+    });
+  },
+};
+
+/** The storage policies, in report order. */
+export const storagePolicies: StackValidationPolicy[] = [
+  s3BucketPublicAccessBlock,
+  s3BucketAclsDisabled,
+  s3BucketTlsOnly,
+  s3BucketVersioning,
+  s3BucketLifecycle,
+  s3BucketAccessLogging,
+];

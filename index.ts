@@ -5,8 +5,15 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
+import { Analytics } from "./components/analytics";
+import { Dashboards } from "./components/dashboards";
+import { GlueEtl } from "./components/etl";
+import { Monitoring } from "./components/monitoring";
+import { Notifications } from "./components/notifications";
+import { Orchestration } from "./components/orchestration";
 import { MedallionStorage } from "./components/storage";
 import { PROJECT, loadStackConfig } from "./lib/config";
+import { catalogDatabaseName } from "./lib/glue";
 import { partitionOf } from "./lib/iam/document";
 
 const config = loadStackConfig();
@@ -49,10 +56,154 @@ const storage = new MedallionStorage(
 );
 
 // --- ETL (components/etl.ts: GlueEtl) goes here ---
+const etl = new GlueEtl(
+  `${prefix}-etl`,
+  {
+    accountId: identity.accountId,
+    region: config.region,
+    partition,
+    keyArn: storage.keyArn,
+    stagingBucket: storage.buckets.staging.name,
+    processedBucket: storage.buckets.processed.name,
+    datawarehouseBucket: storage.buckets.datawarehouse.name,
+    assetsBucket: storage.buckets.assets.name,
+    databaseName: catalogDatabaseName(config.stack),
+    workerType: config.glue.workerType,
+    numberOfWorkers: config.glue.numberOfWorkers,
+    executionClass: config.glue.executionClass,
+    timeoutMinutes: config.glue.timeoutMinutes,
+    networkIsolation: config.networkIsolation,
+    vpcCidr: config.vpcCidr,
+    dataCatalogEncryption: config.dataCatalogEncryption,
+  },
+  opts,
+);
+/** Glue job name (the state machine starts it). */
+export const glueJobName = etl.jobName;
+/** Glue crawler over the gold table. */
+export const glueCrawlerName = etl.crawlerName;
+/** Data Catalog database of the warehouse (Athena). */
+export const glueDatabaseName = etl.databaseName;
 
 // --- notifications, orchestration and monitoring (components/notifications.ts, orchestration.ts, monitoring.ts) go here ---
+const pipelineName = `${PROJECT}-${config.stack}`;
+// The topic policy names the state machine's role and the Glue failure rule, which both need the
+// topic's ARN first: deferred outputs, resolved once they exist.
+const [stateMachineRoleArn, resolveStateMachineRoleArn] = pulumi.deferredOutput<string>();
+const [glueFailureRuleArn, resolveGlueFailureRuleArn] = pulumi.deferredOutput<string>();
+const notifications = new Notifications(
+  `${prefix}-notifications`,
+  {
+    accountId: identity.accountId,
+    region: config.region,
+    partition,
+    keyArn: storage.keyArn,
+    publisherRoleArns: [stateMachineRoleArn],
+    eventRuleArns: [glueFailureRuleArn],
+    alarmNamePrefix: `${prefix}-monitoring-`,
+    emails: config.notificationEmails,
+    displayName: pipelineName,
+  },
+  opts,
+);
+const orchestration = new Orchestration(
+  `${prefix}-orchestration`,
+  {
+    accountId: identity.accountId,
+    region: config.region,
+    partition,
+    keyArn: storage.keyArn,
+    jobName: etl.jobName,
+    jobArn: etl.jobArn,
+    crawlerName: etl.crawlerName,
+    crawlerArn: etl.crawlerArn,
+    topicArn: notifications.topicArn,
+    stagingBucketName: storage.buckets.staging.name,
+    summaryBucketName: storage.buckets.processed.name,
+    summaryBucketArn: storage.buckets.processed.arn,
+    pipelineName,
+    logRetentionDays: config.logRetentionDays,
+    jobTimeoutMinutes: config.glue.timeoutMinutes,
+    crawlerPollSeconds: config.crawlerPollSeconds,
+    maxCrawlerPolls: config.maxCrawlerPolls,
+    schedule: config.schedule,
+  },
+  opts,
+);
+const monitoring = new Monitoring(
+  `${prefix}-monitoring`,
+  {
+    region: config.region,
+    stateMachineArn: orchestration.stateMachineArn,
+    logGroupName: orchestration.logGroupName,
+    jobName: etl.jobName,
+    topicArn: notifications.topicArn,
+    pipelineName,
+    dashboardName: pipelineName,
+  },
+  opts,
+);
+resolveStateMachineRoleArn(orchestration.roleArn);
+resolveGlueFailureRuleArn(monitoring.glueFailureRuleArn);
+/** The pipeline's state machine (`aws stepfunctions start-execution --state-machine-arn`). */
+export const stateMachineArn = orchestration.stateMachineArn;
+/** SNS topic of run notifications, alarms and Glue job failures. */
+export const notificationTopicArn = notifications.topicArn;
+/** CloudWatch dashboard of the pipeline: name and console URL. */
+export const monitoringDashboardName = monitoring.dashboardName;
+export const monitoringDashboardUrl = monitoring.dashboardUrl;
 
 // --- analytics and dashboards (components/analytics.ts, dashboards.ts) go here ---
+const analytics = new Analytics(
+  `${prefix}-analytics`,
+  {
+    accountId: identity.accountId,
+    databaseName: etl.databaseName,
+    resultsBucketName: storage.buckets["athena-results"].name,
+    keyArn: storage.keyArn,
+    bytesScannedCutoffPerQuery: config.athenaBytesScannedCutoff,
+    forceDestroy: config.forceDestroy,
+  },
+  opts,
+);
+// QuickSight needs a paid account subscription: only when the stack opts in.
+const dashboards = config.quicksight.enabled
+  ? new Dashboards(
+      `${prefix}-quicksight`,
+      {
+        accountId: identity.accountId,
+        region: config.region,
+        partition,
+        workgroupName: analytics.workgroupName,
+        workgroupArn: analytics.workgroupArn,
+        databaseName: analytics.databaseName,
+        warehouseBucketArn: storage.buckets.datawarehouse.arn,
+        resultsBucketArn: storage.buckets["athena-results"].arn,
+        keyArn: storage.keyArn,
+        catalogEncryptedWithKey: config.dataCatalogEncryption,
+        // Present whenever enabled: lib/config.ts refuses quicksight.enabled without it.
+        principalArn: config.quicksight.principalArn ?? "",
+        importMode: config.quicksight.importMode,
+        refreshScheduleFrequency: config.quicksight.refreshScheduleFrequency,
+        // Cloud Control resources (the dashboard) do not receive the provider's defaultTags.
+        tags: {
+          project: PROJECT,
+          stack: config.stack,
+          environment: config.environment,
+          owner: config.owner,
+          ...(config.costCenter ? { "cost-center": config.costCenter } : {}),
+        },
+      },
+      opts,
+    )
+  : undefined;
+/** Athena workgroup for queries over the warehouse (`aws athena start-query-execution --work-group`). */
+export const workgroupName = analytics.workgroupName;
+/** Athena named query ids, by query file name. */
+export const namedQueryIds = analytics.namedQueryIds;
+/** QuickSight dashboard id and console URL (only with quicksight.enabled). */
+export const dashboardId = dashboards?.dashboardId;
+export const dashboardUrl = dashboards?.dashboardUrl;
 
 export const environment = config.environment;
 export const region = config.region;

@@ -416,7 +416,16 @@ function forgetProgramModules(): void {
  * Runs a Pulumi program under mocks and returns its resource graph.
  * @throws the program's own error (e.g. invalid config) unchanged.
  */
-export async function synthesize(opts: SynthesizeOptions): Promise<Graph> {
+export function synthesize(opts: SynthesizeOptions): Promise<Graph> {
+  // One mock monitor per process: syntheses run one after another, never interleaved.
+  const run = queue.then(() => synthesizeNow(opts));
+  queue = run.catch(() => undefined);
+  return run;
+}
+
+let queue: Promise<unknown> = Promise.resolve();
+
+async function synthesizeNow(opts: SynthesizeOptions): Promise<Graph> {
   const started = performance.now();
   const preview = opts.preview ?? false;
   const raw = opts.config ? toRawConfig(opts.config) : readStackConfig(opts.stack);

@@ -216,7 +216,8 @@ describe("GlueEtl wiring (whole program under mocks)", () => {
           ).Statement.map((s) => [s.Sid, s.Resource]),
         );
         expect(byId.ReadInputBatches).to.equal(`arn:aws:s3:::${names.staging}/incoming/*`);
-        expect(byId.OverwriteOutputs).to.include(`arn:aws:s3:::${names.datawarehouse}/tracks*`);
+        expect(byId.OverwriteOutputs).to.include(`arn:aws:s3:::${names.datawarehouse}/tracks/*`);
+        expect(byId.OverwriteOutputs).to.not.include(`arn:aws:s3:::${names.datawarehouse}/tracks*`);
       });
 
       it("creates the warehouse database and a crawler over the gold prefix", async () => {

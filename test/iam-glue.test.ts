@@ -83,10 +83,18 @@ const JOB_BASE: Statement[] = [
     Effect: "Allow",
     Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
     Resource: [
-      "arn:aws:s3:::proc/silver*",
-      "arn:aws:s3:::proc/quarantine*",
-      "arn:aws:s3:::proc/runs*",
-      "arn:aws:s3:::dw/tracks*",
+      "arn:aws:s3:::proc/silver/*",
+      "arn:aws:s3:::proc/silver",
+      "arn:aws:s3:::proc/silver_$folder$",
+      "arn:aws:s3:::proc/quarantine/*",
+      "arn:aws:s3:::proc/quarantine",
+      "arn:aws:s3:::proc/quarantine_$folder$",
+      "arn:aws:s3:::proc/runs/*",
+      "arn:aws:s3:::proc/runs",
+      "arn:aws:s3:::proc/runs_$folder$",
+      "arn:aws:s3:::dw/tracks/*",
+      "arn:aws:s3:::dw/tracks",
+      "arn:aws:s3:::dw/tracks_$folder$",
     ],
   },
   {
@@ -94,14 +102,18 @@ const JOB_BASE: Statement[] = [
     Effect: "Allow",
     Action: "s3:ListBucket",
     Resource: "arn:aws:s3:::proc",
-    Condition: { StringLike: { "s3:prefix": ["silver*", "quarantine*", "runs*"] } },
+    Condition: {
+      StringLike: {
+        "s3:prefix": ["silver", "silver/*", "quarantine", "quarantine/*", "runs", "runs/*"],
+      },
+    },
   },
   {
     Sid: "ListOutputs1",
     Effect: "Allow",
     Action: "s3:ListBucket",
     Resource: "arn:aws:s3:::dw",
-    Condition: { StringLike: { "s3:prefix": ["tracks*"] } },
+    Condition: { StringLike: { "s3:prefix": ["tracks", "tracks/*"] } },
   },
   {
     Sid: "LocateBuckets",
@@ -360,7 +372,7 @@ describe("Glue IAM documents (pure)", () => {
       }),
     );
     expect(cn).to.not.match(/arn:aws:/);
-    expect(cn).to.include("arn:aws-cn:s3:::proc/silver*");
+    expect(cn).to.include("arn:aws-cn:s3:::proc/silver/*");
     expect(cn).to.include(`arn:aws-cn:ec2:cn-north-1:${ACCT}:subnet/subnet-a`);
   });
 });

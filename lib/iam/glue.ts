@@ -139,6 +139,15 @@ export function glueTrustPolicy(accountId: string): PolicyDocument {
 }
 
 /**
+ * The object keys an output prefix covers: everything under `<prefix>/`, plus the bare `<prefix>`
+ * key and the `<prefix>_$folder$` marker Spark's S3 writer may create. Not `<prefix>*`, which would
+ * also grant sibling prefixes (`silver_backup/`, `tracks_by_artist/`).
+ */
+export function outputObjectPatterns(prefix: string): string[] {
+  return [`${prefix}/*`, prefix, `${prefix}_$folder$`];
+}
+
+/**
  * The job role's policy: read the input batch and the job's assets; read, write, delete and list
  * its output prefixes (overwrite deletes and lists); use the key through S3 only; write logs under
  * `/aws-glue/*` and metrics in the `Glue` namespace. In the isolated VPC, also manage the job's
@@ -180,7 +189,9 @@ export function glueJobPolicy(a: GlueJobPolicyArgs): PolicyDocument {
       Effect: "Allow",
       Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
       Resource: a.outputs.flatMap((o) =>
-        o.prefixes.map((prefix) => `${bucketArn(p, o.bucket)}/${prefix}*`),
+        o.prefixes.flatMap((prefix) =>
+          outputObjectPatterns(prefix).map((k) => `${bucketArn(p, o.bucket)}/${k}`),
+        ),
       ),
     },
     ...a.outputs.map((o, i): Statement => ({
@@ -188,7 +199,9 @@ export function glueJobPolicy(a: GlueJobPolicyArgs): PolicyDocument {
       Effect: "Allow",
       Action: "s3:ListBucket",
       Resource: bucketArn(p, o.bucket),
-      Condition: { StringLike: { "s3:prefix": o.prefixes.map((prefix) => `${prefix}*`) } },
+      Condition: {
+        StringLike: { "s3:prefix": o.prefixes.flatMap((prefix) => [prefix, `${prefix}/*`]) },
+      },
     })),
     {
       Sid: "LocateBuckets",

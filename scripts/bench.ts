@@ -1,0 +1,373 @@
+/**
+ * `npm run bench -- [--sizes 100k,440k,4m] [--engines duckdb,spark] [--seed S] [--dir DIR]`
+ *
+ * Benchmarks the local run (`npm start --input ...`) on generated inputs: for each size and
+ * engine, end-to-end time, time per step, input rows per second and peak memory. Each run is a
+ * child process, so its peak RSS is its own: the Node process's (DuckDB runs in it) and, for
+ * Spark, the Python + JVM child tree's (sampled from /proc every 50 ms).
+ *
+ * Inputs are generated once per size and seed under DIR (default: the temp folder) and reused.
+ * Exit codes: 0 done (targets are reported, not enforced), 1 a run failed, 2 usage error.
+ */
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import { DEFAULT_SEED, generateSample } from "../local/generate";
+import {
+  REPO_ROOT,
+  STEPS,
+  runPipeline,
+  venvPython,
+  type Engine,
+  type RunRecord,
+  type Step,
+} from "../local/pipeline";
+
+/** Default sizes: the issue's 100k, the public dataset's 440k, and 4M tracks. */
+export const DEFAULT_SIZES = [100_000, 440_000, 4_000_000];
+
+/** Targets of the issue on a 2-core machine (tracks -> end-to-end milliseconds). */
+export const TARGETS_MS: Record<number, number> = { 440_000: 5_000, 4_000_000: 30_000 };
+/** Peak memory target. */
+export const PEAK_TARGET_BYTES = 2 * 1024 ** 3;
+
+export const USAGE = [
+  "Usage: npm run bench -- [--sizes 100k,440k,4m] [--engines duckdb,spark] [--seed S] [--dir DIR]",
+  "  --sizes     comma-separated track counts; k and m suffixes allowed (default: 100k,440k,4m)",
+  "  --engines   duckdb and/or spark (default: duckdb, plus spark when .venv exists)",
+  `  --seed      seed of the generated inputs (default: ${DEFAULT_SEED})`,
+  "  --dir       folder for the inputs (kept, reused) and the outputs (default: <tmp>/spotify-pipeline-bench)",
+].join("\n");
+
+/** Parsed options. */
+export interface BenchOptions {
+  sizes: number[];
+  engines: Engine[];
+  seed: number;
+  dir: string;
+}
+
+/** Parses `100k`, `4m`, `440000`, `1_000_000`; undefined when invalid. */
+export function parseSize(raw: string): number | undefined {
+  const m = /^(\d[\d_]*(?:\.\d+)?)([km]?)$/i.exec(raw.trim());
+  if (!m) return undefined;
+  const n =
+    Number((m[1] as string).replace(/_/g, "")) *
+    { "": 1, k: 1e3, m: 1e6 }[(m[2] as string).toLowerCase() as "" | "k" | "m"];
+  return Number.isSafeInteger(n) && n >= 20 ? n : undefined;
+}
+
+/**
+ * Parses the command line.
+ * @returns the options, or the problems (each names the flag, the bad value and the fix).
+ */
+export function parseBenchArgs(
+  argv: readonly string[],
+  sparkAvailable: boolean,
+): { ok: true; options: BenchOptions } | { ok: false; problems: string[] } {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseArgs({
+      args: [...argv],
+      options: {
+        sizes: { type: "string" },
+        engines: { type: "string" },
+        seed: { type: "string" },
+        dir: { type: "string" },
+      },
+      strict: true,
+      allowPositionals: false,
+    }).values;
+  } catch (error) {
+    return { ok: false, problems: [(error as Error).message] };
+  }
+  const problems: string[] = [];
+  let sizes = DEFAULT_SIZES;
+  if (typeof values.sizes === "string") {
+    sizes = [];
+    for (const raw of values.sizes.split(",")) {
+      const n = parseSize(raw);
+      if (n === undefined) {
+        problems.push(
+          `--sizes: "${raw}" is not a track count of at least 20. Example: --sizes 100k,440k`,
+        );
+      } else sizes.push(n);
+    }
+  }
+  let engines: Engine[] = sparkAvailable ? ["duckdb", "spark"] : ["duckdb"];
+  if (typeof values.engines === "string") {
+    engines = [];
+    for (const raw of values.engines.split(",")) {
+      if (raw !== "duckdb" && raw !== "spark") {
+        problems.push(`--engines: "${raw}" is not duckdb or spark. Example: --engines duckdb`);
+      } else if (raw === "spark" && !sparkAvailable) {
+        problems.push(
+          `--engines spark needs ${venvPython()}: run \`npm run setup:python\` first, or drop spark.`,
+        );
+      } else engines.push(raw);
+    }
+  }
+  let seed = DEFAULT_SEED;
+  if (typeof values.seed === "string") {
+    if (!/^\d+$/.test(values.seed)) {
+      problems.push(`--seed must be a whole number; got "${values.seed}". Example: --seed 42`);
+    } else seed = Number(values.seed);
+  }
+  const dir = path.resolve(
+    typeof values.dir === "string" ? values.dir : path.join(os.tmpdir(), "spotify-pipeline-bench"),
+  );
+  if (problems.length > 0) return { ok: false, problems };
+  return { ok: true, options: { sizes, engines, seed, dir } };
+}
+
+/** Resident set size in bytes of `root` and all its descendants, from /proc. */
+export function treeRss(root: number, exclude: readonly number[] = []): number {
+  const children = new Map<number, number[]>();
+  let pids: string[];
+  try {
+    pids = fs.readdirSync("/proc").filter((p) => /^\d+$/.test(p));
+  } catch {
+    return 0;
+  }
+  for (const pid of pids) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      const list = children.get(ppid) ?? [];
+      list.push(Number(pid));
+      children.set(ppid, list);
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  const page = 4096;
+  let total = 0;
+  const queue = [root];
+  while (queue.length > 0) {
+    const pid = queue.pop() as number;
+    queue.push(...(children.get(pid) ?? []));
+    if (exclude.includes(pid)) continue;
+    try {
+      const statm = fs.readFileSync(`/proc/${pid}/statm`, "utf8").split(" ");
+      total += Number(statm[1]) * page;
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  return total;
+}
+
+/** One measured run. */
+export interface BenchResult {
+  tracks: number;
+  engine: Engine;
+  /** Input rows of the three files. */
+  inputRows: number;
+  /** Pipeline time (run.json `timings_ms.total`), ms. */
+  endToEndMs: number;
+  /** Process wall time including Node start-up and module loading, ms. */
+  wallMs: number;
+  steps: Partial<Record<Step, number>>;
+  /** Peak RSS: the Node process (duckdb), or the Spark child tree (spark). */
+  peakBytes: number;
+  /** Peak RSS of the Node process itself. */
+  nodePeakBytes: number;
+  /**
+   * CPU time (user + system, all threads) of the Node process, DuckDB included: unlike wall
+   * time, it barely moves when other processes compete for the cores.
+   */
+  nodeCpuMs: number;
+  status: RunRecord["status"];
+  error?: string;
+}
+
+/** Child mode: one quiet run in this process; prints the run record and the peak RSS. */
+async function child(argv: readonly string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      child: { type: "boolean" },
+      input: { type: "string" },
+      out: { type: "string" },
+      engine: { type: "string" },
+    },
+  });
+  const result = await runPipeline({
+    input: values.input as string,
+    out: values.out as string,
+    engine: values.engine as Engine,
+  });
+  const usage = process.resourceUsage();
+  const cpuMs = (usage.userCPUTime + usage.systemCPUTime) / 1000;
+  process.stdout.write(
+    `${JSON.stringify({ run: result.run, maxRss: usage.maxRSS * 1024, cpuMs })}\n`,
+  );
+  return result.run.status === "SUCCEEDED" ? 0 : 1;
+}
+
+/** Runs one case in a child process and samples its memory. */
+async function measure(
+  input: string,
+  out: string,
+  engine: Engine,
+  tracks: number,
+): Promise<BenchResult> {
+  const started = performance.now();
+  const proc = spawn(
+    process.execPath,
+    ["--import", "tsx", __filename, "--child", "--input", input, "--out", out, "--engine", engine],
+    { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let stdout = "";
+  let stderr = "";
+  proc.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+  proc.stderr.setEncoding("utf8").on("data", (d: string) => (stderr = (stderr + d).slice(-8192)));
+  let sparkPeak = 0;
+  const pid = proc.pid as number;
+  const timer = setInterval(() => {
+    if (engine === "spark") sparkPeak = Math.max(sparkPeak, treeRss(pid, [pid]));
+  }, 50);
+  await new Promise<void>((resolve, reject) => {
+    proc.on("error", reject);
+    proc.on("close", () => resolve());
+  });
+  clearInterval(timer);
+  const wallMs = performance.now() - started;
+  const line = stdout.trim().split("\n").at(-1) ?? "";
+  let parsed: { run: RunRecord; maxRss: number; cpuMs: number };
+  try {
+    parsed = JSON.parse(line) as { run: RunRecord; maxRss: number; cpuMs: number };
+  } catch {
+    throw new Error(`the ${engine} run on ${tracks} tracks printed no result:\n${stderr}`);
+  }
+  const { run, maxRss, cpuMs } = parsed;
+  const steps: Partial<Record<Step, number>> = {};
+  for (const s of STEPS) if (run.timings_ms[s] !== undefined) steps[s] = run.timings_ms[s];
+  return {
+    tracks,
+    engine,
+    inputRows: run.input ? run.input.albums + run.input.artists + run.input.tracks : 0,
+    endToEndMs: run.timings_ms.total ?? 0,
+    wallMs,
+    steps,
+    peakBytes: engine === "spark" ? sparkPeak : maxRss,
+    nodePeakBytes: maxRss,
+    nodeCpuMs: cpuMs,
+    status: run.status,
+    ...(run.error ? { error: `${run.error.step}: ${run.error.cause}` } : {}),
+  };
+}
+
+const s = (ms: number | undefined): string =>
+  ms === undefined ? "-" : `${(ms / 1000).toFixed(2)}s`;
+const mb = (bytes: number): string => `${Math.round(bytes / 1024 ** 2)} MB`;
+const size = (n: number): string =>
+  n >= 1e6 ? `${n / 1e6}M` : n >= 1e3 ? `${n / 1e3}k` : String(n);
+
+/** Formats the results as a Markdown table (also what the README shows). */
+export function formatTable(results: readonly BenchResult[]): string {
+  const shown: Step[] = ["stage", "glue_job", "crawler", "queries", "dashboard"];
+  const head = [
+    "tracks",
+    "engine",
+    "end to end",
+    "wall",
+    ...shown,
+    "rows/s",
+    "CPU (node)",
+    "peak RSS",
+    "target",
+  ];
+  const lines = [`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`];
+  for (const r of results) {
+    const target = TARGETS_MS[r.tracks];
+    const verdict =
+      r.status !== "SUCCEEDED"
+        ? "FAILED"
+        : [
+            target === undefined ? "" : `${r.endToEndMs < target ? "ok" : "MISSED"} < ${s(target)}`,
+            r.peakBytes < PEAK_TARGET_BYTES ? "" : "peak MISSED < 2 GB",
+          ]
+            .filter(Boolean)
+            .join(", ") || "-";
+    lines.push(
+      `| ${[
+        size(r.tracks),
+        r.engine,
+        s(r.endToEndMs),
+        s(r.wallMs),
+        ...shown.map((st) => s(r.steps[st])),
+        Math.round(r.inputRows / (r.endToEndMs / 1000)).toLocaleString("en-US"),
+        s(r.nodeCpuMs),
+        mb(r.peakBytes),
+        verdict,
+      ].join(" | ")} |`,
+    );
+  }
+  return lines.join("\n");
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  if (argv.includes("--child")) return child(argv);
+  const parsed = parseBenchArgs(argv, fs.existsSync(venvPython()));
+  if (!parsed.ok) {
+    process.stderr.write(`bench: ${parsed.problems.join("\nbench: ")}\n\n${USAGE}\n`);
+    return 2;
+  }
+  const { sizes, engines, seed, dir } = parsed.options;
+  const log = (text: string): void => {
+    process.stderr.write(`${text}\n`);
+  };
+  log(
+    `bench: ${sizes.map(size).join(", ")} tracks × ${engines.join(", ")} on ${os.cpus().length} ` +
+      `cores, ${mb(os.totalmem())} RAM; load average ${os.loadavg()[0]?.toFixed(1)}; files in ${dir}`,
+  );
+  const results: BenchResult[] = [];
+  let failed = false;
+  for (const tracks of sizes) {
+    const input = path.join(dir, `input-${tracks}-seed${seed}`);
+    const done = path.join(input, ".complete");
+    if (!fs.existsSync(done)) {
+      log(`bench: generating ${size(tracks)} tracks (seed ${seed}) -> ${input}`);
+      const t = performance.now();
+      fs.rmSync(input, { recursive: true, force: true });
+      await generateSample({ tracks, seed, outDir: input });
+      fs.writeFileSync(done, "");
+      log(`bench: generated in ${s(performance.now() - t)}`);
+    }
+    for (const engine of engines) {
+      log(`bench: ${size(tracks)} tracks, ${engine}: running ...`);
+      const out = path.join(dir, `out-${engine}`);
+      const r = await measure(input, out, engine, tracks);
+      results.push(r);
+      failed ||= r.status !== "SUCCEEDED";
+      log(
+        `bench: ${size(tracks)} tracks, ${engine}: ${r.status} in ${s(r.endToEndMs)} ` +
+          `(wall ${s(r.wallMs)}), peak ${mb(r.peakBytes)}` +
+          (r.error ? `\n  ${r.error}` : ""),
+      );
+    }
+  }
+  fs.writeFileSync(path.join(dir, "bench.json"), `${JSON.stringify(results, null, 2)}\n`);
+  process.stdout.write(`${formatTable(results)}\n`);
+  log(
+    `bench: "end to end" is run.json timings_ms.total (the pipeline, input given); "wall" adds ` +
+      `Node start-up and module loading. Peak RSS: the Node process for duckdb, the Python + JVM ` +
+      `tree for spark. Results: ${path.join(dir, "bench.json")}`,
+  );
+  return failed ? 1 : 0;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`bench: ${(error as Error).stack ?? String(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

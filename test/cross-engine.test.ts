@@ -1,0 +1,233 @@
+/**
+ * Cross-engine test: the DuckDB runner (local/etl.ts) and the Spark job (glue/job.py, in its
+ * `--local` mode on the PySpark of .venv) turn the same input into identical silver, quarantine
+ * and gold rows, with identical column types and run summaries. That equality is what makes the
+ * local run a trustworthy stand-in for the Glue job.
+ *
+ * Needs the Python venv (`npm run setup:python`) and Java 17; skipped, saying so, without .venv.
+ */
+import { expect } from "chai";
+import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import { runTransform, type RunSummary } from "../local/etl";
+
+const REPO = path.resolve(__dirname, "..");
+const PYTHON = path.join(REPO, ".venv", "bin", "python");
+const JOB = path.join(REPO, "glue", "job.py");
+const FIXTURES = path.join(__dirname, "fixtures", "csv");
+const FILES = ["albums.csv", "artists.csv", "tracks.csv"];
+
+/** Output folders under OUT/, as docs/contracts.md lays them out. */
+const AREAS = [
+  "processed/silver/albums",
+  "processed/silver/artists",
+  "processed/silver/tracks",
+  "processed/quarantine/albums",
+  "processed/quarantine/artists",
+  "processed/quarantine/tracks",
+  "datawarehouse/tracks",
+];
+
+type Row = Record<string, unknown>;
+
+/** Both engines' results for one input batch. */
+interface Pair {
+  input: string;
+  duck: { out: string; summary: RunSummary };
+  spark: { out: string; summary: RunSummary };
+}
+
+/**
+ * Runs `python glue/job.py --local` and returns the summary it prints on stdout. Rejects with
+ * the exit code and the tail of stderr when the job fails.
+ */
+function runSpark(inputDir: string, outDir: string, runId: string): Promise<RunSummary> {
+  const args = [JOB, "--local", "--input", inputDir, "--out", outDir, "--run-id", runId];
+  return new Promise((resolve, reject) => {
+    execFile(
+      PYTHON,
+      args,
+      {
+        cwd: REPO,
+        maxBuffer: 64 * 1024 * 1024,
+        env: { ...process.env, SPARK_LOCAL_IP: "127.0.0.1" },
+      },
+      (err, stdout, stderr) => {
+        if (err) {
+          const tail = stderr.trim().split("\n").slice(-15).join("\n");
+          reject(new Error(`${PYTHON} ${args.join(" ")} failed (${err.message}):\n${tail}`));
+          return;
+        }
+        resolve(JSON.parse(stdout) as RunSummary);
+      },
+    );
+  });
+}
+
+/**
+ * The renamed fixture (tutorial layout, BOM, shuffled and cased headers) with CRLF line endings,
+ * plus in tracks.csv a blank line, a short row (no track_id) and a row with a field beyond the
+ * header. glue/tests/test_job.py (variants_batch) builds the same batch.
+ */
+function variantsBatch(dir: string): string {
+  fs.mkdirSync(dir, { recursive: true });
+  for (const file of FILES) {
+    let text = fs.readFileSync(path.join(FIXTURES, "renamed", file), "utf8");
+    if (file === "tracks.csv") text += "\ny,7\nn,5,tr22,extra\n";
+    fs.writeFileSync(path.join(dir, file), text.replace(/\n/g, "\r\n"));
+  }
+  return dir;
+}
+
+/** Values made comparable: BIGINT as number, DATE as `YYYY-MM-DD`. */
+function normalize(value: unknown): unknown {
+  if (typeof value === "bigint") return Number(value);
+  if (value instanceof Date) return value.toISOString().slice(0, 10);
+  return value;
+}
+
+function withoutEngine(summary: RunSummary): Omit<RunSummary, "engine"> {
+  const { engine: _engine, ...rest } = summary;
+  return rest;
+}
+
+function listFiles(dir: string): string[] {
+  return fs
+    .readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
+    .sort();
+}
+
+describe("cross-engine: Spark (glue/job.py) and DuckDB (local/etl.ts) write identical tables", function () {
+  let tmpRoot: string;
+  let db: DuckDBInstance;
+  let sql: DuckDBConnection;
+  const pairs: Record<string, Pair> = {};
+
+  async function rows(query: string): Promise<Row[]> {
+    const reader = await sql.runAndReadAll(query);
+    return reader
+      .getRowObjectsJS()
+      .map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, normalize(v)])));
+  }
+
+  const scan = (out: string, area: string): string =>
+    `read_parquet('${path.join(out, area, "*.parquet")}')`;
+
+  before(async function () {
+    if (!fs.existsSync(PYTHON)) {
+      console.warn(
+        `      skipped: ${PYTHON} not found. Create the Python venv with ` +
+          "`npm run setup:python` (PySpark needs Java 17) to run the cross-engine test.",
+      );
+      this.skip();
+    }
+    // Two Spark runs (a JVM each): about 20 s on an idle 2-core machine, minutes under load.
+    this.timeout(1_200_000);
+    tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), "cross-engine-"));
+    db = await DuckDBInstance.create(":memory:");
+    sql = await db.connect();
+    const inputs = {
+      kaggle: path.join(FIXTURES, "kaggle"),
+      variants: variantsBatch(path.join(tmpRoot, "variants-in")),
+    };
+    await Promise.all(
+      Object.entries(inputs).map(async ([name, input]) => {
+        const duckOut = path.join(tmpRoot, `${name}-duckdb`);
+        const sparkOut = path.join(tmpRoot, `${name}-spark`);
+        const [duck, spark] = await Promise.all([
+          runTransform({ inputDir: input, outDir: duckOut, runId: `${name}-1` }),
+          runSpark(input, sparkOut, `${name}-1`),
+        ]);
+        pairs[name] = {
+          input,
+          duck: { out: duckOut, summary: duck },
+          spark: { out: sparkOut, summary: spark },
+        };
+      }),
+    );
+  });
+
+  after(function () {
+    sql?.closeSync();
+    db?.closeSync();
+    if (tmpRoot) fs.rmSync(tmpRoot, { recursive: true, force: true });
+  });
+
+  for (const name of ["kaggle", "variants"]) {
+    describe(`${name} batch`, function () {
+      it("gives the same run summary, returned and written", function () {
+        const { duck, spark } = pairs[name]!;
+        expect(spark.summary.engine).to.equal("spark");
+        expect(duck.summary.engine).to.equal("duckdb");
+        expect(withoutEngine(spark.summary)).to.deep.equal(withoutEngine(duck.summary));
+        const file = (out: string): RunSummary =>
+          JSON.parse(
+            fs.readFileSync(
+              path.join(out, "processed", "runs", `${name}-1`, "summary.json"),
+              "utf8",
+            ),
+          ) as RunSummary;
+        expect(file(spark.out)).to.deep.equal(spark.summary);
+        expect(withoutEngine(file(spark.out))).to.deep.equal(withoutEngine(file(duck.out)));
+      });
+
+      it("writes the same layout: Snappy Parquet parts in the same folders, and the summary", function () {
+        const { duck, spark } = pairs[name]!;
+        const shape = (out: string): string[] =>
+          listFiles(out).map((f) =>
+            f.endsWith(".snappy.parquet") ? `${path.dirname(f)}/*.snappy.parquet` : f,
+          );
+        const sparkShape = [...new Set(shape(spark.out))];
+        expect(sparkShape).to.deep.equal(shape(duck.out));
+        expect(sparkShape).to.include(`processed/runs/${name}-1/summary.json`);
+      });
+
+      for (const area of AREAS) {
+        it(`${area}: same columns, types and rows`, async function () {
+          const { duck, spark } = pairs[name]!;
+          const columns = (out: string): Promise<Row[]> =>
+            rows(
+              `SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM ${scan(out, area)})`,
+            );
+          expect(await columns(spark.out)).to.deep.equal(await columns(duck.out));
+          const all = (out: string): Promise<Row[]> =>
+            rows(`SELECT * FROM ${scan(out, area)} ORDER BY ALL`);
+          const sparkRows = await all(spark.out);
+          expect(sparkRows).to.deep.equal(await all(duck.out));
+          const expected = expectedCount(pairs[name]!.duck.summary, area);
+          expect(sparkRows, `${area} row count`).to.have.length(expected);
+        });
+      }
+
+      it("sorts quarantine files the same way (file order, NULLs last)", async function () {
+        const { duck, spark } = pairs[name]!;
+        for (const area of AREAS.filter((a) => a.includes("quarantine"))) {
+          const inFileOrder = (out: string): Promise<Row[]> =>
+            rows(`SELECT * FROM ${scan(out, area)}`);
+          expect(await inFileOrder(spark.out), area).to.deep.equal(await inFileOrder(duck.out));
+        }
+      });
+    });
+  }
+
+  it("covers every quarantine reason and the CSV variants across the two batches", function () {
+    const kaggle = pairs.kaggle!.spark.summary;
+    const reasons = new Set(Object.values(kaggle.rejected).flatMap((r) => Object.keys(r)));
+    expect(reasons.size).to.equal(8);
+    expect(pairs.variants!.spark.summary.input).to.deep.equal({ albums: 2, artists: 1, tracks: 4 });
+    expect(pairs.variants!.spark.summary.rejected.tracks).to.deep.equal({ missing_key: 1 });
+  });
+});
+
+/** Rows an output folder must hold, from a run summary. */
+function expectedCount(summary: RunSummary, area: string): number {
+  const entity = path.basename(area) as keyof RunSummary["input"];
+  if (area.startsWith("datawarehouse")) return summary.output.tracks;
+  if (area.includes("silver")) return summary.accepted[entity];
+  return Object.values(summary.rejected[entity]).reduce((a, b) => a + b, 0);
+}

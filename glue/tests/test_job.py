@@ -423,7 +423,10 @@ def sorted_rows_replacing(rows: list[tuple], old: str, new: str) -> list[tuple]:
 def test_reads_bom_shuffled_cased_headers_crlf_blank_short_and_long_rows(spark, tmp_path):
     source = variants_batch(tmp_path / "in")
     out = tmp_path / "out"
+    persisted = job._persisted_rdds(spark)
     summary = job.run(spark, str(source), str(out / "processed"), str(out / "dw"), "v")
+    assert job._persisted_rdds(spark) == persisted, "the run's checkpoint blocks are released"
+    assert spark.catalog.listTables() == [], "and its temp views dropped"
     assert summary == {
         "run_id": "v",
         "engine": "spark",

@@ -56,6 +56,8 @@ REASONS = (
 #: Bytes read to find and check a file's header.
 HEADER_SCAN_BYTES = 1 << 20
 RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+# The output table written as the gold table: its rows, read back, are ``output.tracks``.
+GOLD_TABLE = "gold_tracks"
 SQL_FILE = re.compile(r"^\d{2}_([a-z][a-z0-9_]*)\.sql$")
 HERE = Path(__file__).resolve().parent
 
@@ -464,7 +466,7 @@ def register_raw_views(
 
     Every header cell becomes a positional STRING column (the header row is skipped, its names
     are matched by :func:`match_header`); an absent optional column is NULL. Each file is parsed
-    once (:func:`materialize`): the staged step and the run counts both read it.
+    once (:func:`materialize`): its checked step reads it (the run counts read that).
 
     Raises:
         InputError: when a file cannot be parsed or has a header but no data rows.
@@ -557,19 +559,19 @@ def write_parquet(spark: Any, table: str, location: str) -> None:
 
 
 def build_summary(
-    rows: list[tuple[str, str, str | None, int]], run_id: str, engine: str
+    rows: list[tuple[str, str, str | None, int]], output: int, run_id: str, engine: str
 ) -> dict[str, Any]:
-    """Builds the run summary from ``run_counts`` rows and checks the accounting identity.
+    """Builds the run summary from ``run_counts`` rows and the rows written to gold (``output``),
+    and checks the accounting identity.
 
-    Same rules as local/etl.ts ``readSummary``: reasons in contract order, reasons with no rows
-    left out, ``input = accepted + rejected`` per file and ``output.tracks = accepted.albums``.
+    Same rules as local/etl.ts: reasons in contract order, reasons with no rows left out,
+    ``input = accepted + rejected`` per file and ``output.tracks = accepted.albums``.
 
     Raises:
         RuntimeError: on an unknown reason or broken accounting (a bug in glue/sql).
     """
     counts: dict[str, dict[str, int]] = {"input": {}, "accepted": {}}
     found: dict[str, dict[str, int]] = {e: {} for e in ENTITIES}
-    output = 0
     for section, entity, reason, count in rows:
         n = int(count)
         if section in ("input", "accepted"):
@@ -581,8 +583,6 @@ def build_summary(
                     f"{', '.join(REASONS)} (docs/contracts.md)."
                 )
             found[entity][reason] = n
-        elif section == "output":
-            output = n
     input_counts = {e: counts["input"].get(e, 0) for e in ENTITIES}
     accepted = {e: counts["accepted"].get(e, 0) for e in ENTITIES}
     rejected: dict[str, dict[str, int]] = {}
@@ -597,8 +597,8 @@ def build_summary(
             )
     if output != accepted["albums"]:
         raise RuntimeError(
-            f"Gold has {output} rows but {accepted['albums']} albums rows were accepted: the "
-            "joins of the gold step in glue/sql drop or duplicate rows."
+            f"Gold has {output} rows but {accepted['albums']} albums rows were accepted: "
+            "glue/sql drops or duplicates rows between accepted_albums and gold_tracks."
         )
     return {
         "run_id": run_id,
@@ -691,13 +691,17 @@ def run(
     try:
         register_raw_views(spark, contract, input_dir, headers)
         run_steps(spark, contract, steps)
+        gold_rows = -1
         for output in contract["outputs"]:
             location = join(roots[output["root"]], output["path"])
             LOG.info("writing %s to %s", output["table"], location)
             write_parquet(spark, output["table"], location)
+            if output["table"] == GOLD_TABLE:
+                # The rows written, read back from the Parquet footers.
+                gold_rows = spark.read.parquet(location).count()
         table = contract["summary"]["table"]
         counts = spark.sql(f"SELECT section, entity, reason, row_count FROM {table}").collect()
-        summary = build_summary([tuple(r) for r in counts], run_id, engine)
+        summary = build_summary([tuple(r) for r in counts], gold_rows, run_id, engine)
         summary_path = contract["summary"]["path"].replace("{run_id}", run_id)
         storage = _Storage(spark)
         storage.write_text(

@@ -155,9 +155,9 @@ export function matchHeader(input: ContractInput, header: readonly string[]): He
 
 /** One step of the transform: `glue/sql/NN_<table>.sql`. */
 export interface SqlStep {
-  /** File name, e.g. `10_staged_albums.sql`. */
+  /** File name, e.g. `10_duplicates_albums.sql`. */
   file: string;
-  /** The table the step's SELECT creates, e.g. `staged_albums`. */
+  /** The table the step's SELECT creates, e.g. `duplicates_albums`. */
   table: string;
   /** The SELECT statement (no trailing semicolon). */
   sql: string;

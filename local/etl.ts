@@ -5,6 +5,7 @@
  * local medallion layout (docs/contracts.md).
  */
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import {
@@ -17,6 +18,7 @@ import {
   type DatasetContract,
   type Entity,
   type Reason,
+  type SqlStep,
 } from "./contract";
 
 /** The run summary written to `processed/runs/<run_id>/summary.json` (docs/contracts.md). */
@@ -46,6 +48,11 @@ export interface RunTransformOptions {
    * @default "duckdb"
    */
   engineLabel?: RunSummary["engine"];
+  /**
+   * DuckDB's `memory_limit` (e.g. `"4GB"`): above it, DuckDB spills to a temporary folder.
+   * @default process.env.SPOTIFY_PIPELINE_MEMORY_LIMIT, else DEFAULT_MEMORY_LIMIT
+   */
+  memoryLimit?: string;
 }
 
 /**
@@ -62,6 +69,17 @@ export class InputError extends Error {
     this.files = files;
   }
 }
+
+/** The output table written as the gold table (its rows are counted as `output.tracks`). */
+const GOLD_TABLE = "gold_tracks";
+
+/**
+ * DuckDB's memory limit when the caller sets none: the transform then stays near it (plus the
+ * Node process, about 150 MB) and spills what does not fit to a temporary folder.
+ */
+export const DEFAULT_MEMORY_LIMIT = "1536MB";
+/** The environment variable that overrides {@link DEFAULT_MEMORY_LIMIT} (e.g. `4GB`). */
+export const MEMORY_LIMIT_ENV = "SPOTIFY_PIPELINE_MEMORY_LIMIT";
 
 /** Bytes read to find and check a file's header. */
 const HEADER_SCAN_BYTES = 1 << 20;
@@ -93,36 +111,66 @@ export async function runTransform(opts: RunTransformOptions): Promise<RunSummar
   const inputDir = path.resolve(opts.inputDir);
   const headers = inspectInputs(contract, inputDir);
 
-  // Row order is not part of the output (see orderBy), so DuckDB may parallelize freely.
-  const instance = await DuckDBInstance.create(":memory:", { preserve_insertion_order: "false" });
+  const memoryLimit = resolveMemoryLimit(opts.memoryLimit);
+  const spill = fs.mkdtempSync(path.join(os.tmpdir(), "spotify-pipeline-duckdb-"));
+  const instance = await DuckDBInstance.create(":memory:", {
+    // Row order is not part of the output (see orderBy), so DuckDB may parallelize freely.
+    preserve_insertion_order: "false",
+    // Hash joins build on the side the SQL puts on the right (the accepted artists and tracks,
+    // the duplicates): DuckDB cannot estimate a CSV scan's size, and building on the albums
+    // stream instead would hold the whole file in a hash table.
+    disabled_optimizers: "build_side_probe_side",
+    memory_limit: memoryLimit,
+    temp_directory: spill,
+  });
   const connection = await instance.connect();
   try {
-    await registerRawViews(connection, contract, inputDir, headers);
+    const raw = new RawViews(connection, contract, inputDir, headers, memoryLimit);
+    await raw.registerAll();
     for (const step of steps) {
-      try {
-        const kind = contract.sql.materialize.includes(step.table) ? "TABLE" : "VIEW";
-        await connection.run(`CREATE OR REPLACE TEMP ${kind} ${step.table} AS\n${step.sql}`);
-      } catch (err) {
-        throw new Error(`SQL step glue/sql/${step.file} failed on DuckDB: ${errorText(err)}`, {
-          cause: err,
-        });
-      }
+      const kind = contract.sql.materialize.includes(step.table) ? "TABLE" : "VIEW";
+      await raw.run(step, `CREATE OR REPLACE TEMP ${kind} ${step.table} AS\n${step.sql}`);
     }
     // Checks the accounting identity before anything is written.
-    const summary = await readSummary(
-      connection,
-      contract,
-      opts.runId,
-      opts.engineLabel ?? "duckdb",
-    );
+    const counts = await readCounts(connection, contract);
+    throwProblems(emptyInputs(contract, counts.input), inputDir);
     const roots = {
       processed_path: path.join(opts.outDir, "processed"),
       warehouse_path: path.join(opts.outDir, "datawarehouse"),
     };
-    for (const output of contract.outputs) {
-      const dir = path.join(roots[output.root], output.path);
-      await writeParquetDir(connection, output.table, orderBy(output.table), dir, opts.runId);
+    // Every output is written aside first; the gold rows written are checked before any output
+    // replaces an earlier one.
+    const written: { table: string; dir: string; staging: string; rows: number }[] = [];
+    try {
+      for (const output of contract.outputs) {
+        const dir = path.join(roots[output.root], output.path);
+        const staging = `${dir}.tmp-${opts.runId}`;
+        const rows = await writeParquetDir(connection, output.table, staging);
+        written.push({ table: output.table, dir, staging, rows });
+      }
+      const gold = written.find((w) => w.table === GOLD_TABLE);
+      if (gold === undefined) {
+        throw new Error(`glue/contract.json outputs do not list ${GOLD_TABLE}: add it.`);
+      }
+      if (gold.rows !== counts.accepted.albums) {
+        throw new Error(
+          `Gold has ${gold.rows} rows but ${counts.accepted.albums} albums rows were accepted: ` +
+            `glue/sql drops or duplicates rows between accepted_albums and gold_tracks.`,
+        );
+      }
+      for (const w of written) {
+        fs.rmSync(w.dir, { recursive: true, force: true });
+        fs.renameSync(w.staging, w.dir);
+      }
+    } finally {
+      for (const w of written) fs.rmSync(w.staging, { recursive: true, force: true });
     }
+    const summary: RunSummary = {
+      run_id: opts.runId,
+      engine: opts.engineLabel ?? "duckdb",
+      ...counts,
+      output: { tracks: counts.accepted.albums },
+    };
     const summaryFile = path.join(
       roots[contract.summary.root],
       contract.summary.path.replace("{run_id}", opts.runId),
@@ -134,7 +182,29 @@ export async function runTransform(opts: RunTransformOptions): Promise<RunSummar
   } finally {
     connection.closeSync();
     instance.closeSync();
+    fs.rmSync(spill, { recursive: true, force: true });
   }
+}
+
+/**
+ * The memory limit to give DuckDB: the option, else the environment variable, else the default.
+ * @throws Error naming the bad value and its source unless it is a size like `1536MB` or `4GB`.
+ */
+export function resolveMemoryLimit(option?: string): string {
+  const env = process.env[MEMORY_LIMIT_ENV];
+  const [value, source] =
+    option !== undefined
+      ? [option, "memoryLimit"]
+      : env !== undefined && env !== ""
+        ? [env, MEMORY_LIMIT_ENV]
+        : [DEFAULT_MEMORY_LIMIT, "the default"];
+  if (!/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(value.trim())) {
+    throw new Error(
+      `${source} ${JSON.stringify(value)} is not a memory size: use a number and a unit, ` +
+        `e.g. 1536MB or 4GB.`,
+    );
+  }
+  return value.trim();
 }
 
 /** Checks every input file's presence, encoding and header; returns the header cells. */
@@ -309,62 +379,149 @@ function sqlString(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
 }
 
+/** The CSV scanner options of a raw view: the parallel scanner, or the padding one. */
+type Scanner = "parallel" | "padding";
+
 /**
- * Registers `raw_<entity>` tables: every kept column as VARCHAR under its canonical name
- * (NULL when an optional column is absent) plus `_source_file`.
+ * The `raw_<entity>` views: every kept column as VARCHAR under its canonical name (NULL when an
+ * optional column is absent) plus `_source_file`, over `read_csv` (each file is parsed where a
+ * step reads it, by `checked_<entity>` only, so no copy of the text is kept).
+ *
+ * The parallel scanner is tried first; it refuses rows with missing fields, so a file that has
+ * them is read by the sequential scanner, which pads them with NULL (both match Spark's
+ * PERMISSIVE mode; fields beyond the header are dropped). As the views are lazy, a scanner error
+ * shows up in the step that reads the file: {@link RawViews.run} then checks every file, moves
+ * the short-row ones to the padding scanner and retries, or reports the files that are not CSV.
  */
-async function registerRawViews(
-  connection: DuckDBConnection,
-  contract: DatasetContract,
-  inputDir: string,
-  headers: Record<Entity, string[]>,
-): Promise<void> {
-  const problems: Problem[] = [];
-  for (const entity of ENTITIES) {
-    const input = contract.inputs[entity];
-    const file = path.join(inputDir, input.file);
-    const header = headers[entity];
+class RawViews {
+  private readonly scanner: Record<Entity, Scanner> = {
+    albums: "parallel",
+    artists: "parallel",
+    tracks: "parallel",
+  };
+
+  constructor(
+    private readonly connection: DuckDBConnection,
+    private readonly contract: DatasetContract,
+    private readonly inputDir: string,
+    private readonly headers: Record<Entity, string[]>,
+    private readonly memoryLimit: string,
+  ) {}
+
+  async registerAll(): Promise<void> {
+    for (const entity of ENTITIES) await this.register(entity);
+  }
+
+  /** Runs one SQL step; a CSV error is traced to its files (see the class comment). */
+  async run(step: SqlStep, sql: string): Promise<void> {
+    for (;;) {
+      try {
+        await this.connection.run(sql);
+        return;
+      } catch (err) {
+        let retry = false;
+        try {
+          retry = await this.recover();
+        } catch (problem) {
+          if (problem instanceof InputError) throw problem;
+        }
+        if (!retry) {
+          const text = errorText(err);
+          const hint = text.startsWith("Out of Memory Error")
+            ? ` Raise DuckDB's memory limit (now ${this.memoryLimit}) with ${MEMORY_LIMIT_ENV}, ` +
+              `e.g. ${MEMORY_LIMIT_ENV}=4GB.`
+            : "";
+          throw new Error(`SQL step glue/sql/${step.file} failed on DuckDB: ${text}${hint}`, {
+            cause: err,
+          });
+        }
+      }
+    }
+  }
+
+  /**
+   * Parses every file still on the parallel scanner: moves those with short rows to the padding
+   * scanner. Throws an InputError naming every file neither scanner can read.
+   * @returns whether a view changed (the failed step is worth a retry).
+   */
+  private async recover(): Promise<boolean> {
+    let changed = false;
+    const problems: Problem[] = [];
+    for (const entity of ENTITIES) {
+      if (this.scanner[entity] === "padding" || (await this.parses(entity))) continue;
+      this.scanner[entity] = "padding";
+      await this.register(entity);
+      changed = true;
+      const err = await this.parseError(entity);
+      if (err !== undefined) {
+        const file = this.contract.inputs[entity].file;
+        problems.push({
+          file,
+          message:
+            `Input file ${file} could not be parsed as CSV (${csvErrorText(err)}). Check that ` +
+            `it is UTF-8, comma-separated, and doubles the quotes inside quoted fields.`,
+        });
+      }
+    }
+    throwProblems(problems, this.inputDir);
+    return changed;
+  }
+
+  private async parses(entity: Entity): Promise<boolean> {
+    return (await this.parseError(entity)) === undefined;
+  }
+
+  /** The scanner's error reading the whole file, if any (other errors, e.g. memory, throw). */
+  private async parseError(entity: Entity): Promise<unknown> {
+    try {
+      // COUNT of every column: a bare COUNT(*) would skip the fields (and their UTF-8 check).
+      const input = this.contract.inputs[entity];
+      const counts = input.columns.map((c) => `COUNT(${c.name})`).join(", ");
+      await this.connection.run(`SELECT ${counts} FROM ${input.raw_view}`);
+      return undefined;
+    } catch (err) {
+      if (/^Invalid Input Error/.test(err instanceof Error ? err.message : "")) return err;
+      throw err;
+    }
+  }
+
+  private async register(entity: Entity): Promise<void> {
+    const input = this.contract.inputs[entity];
+    const file = path.join(this.inputDir, input.file);
+    const header = this.headers[entity];
     const positions = matchHeader(input, header).positions;
     const columns = header.map((_, i) => `'c${i}': 'VARCHAR'`).join(", ");
     const select = input.columns.map((c) => {
       const at = positions[c.name];
       return at === undefined ? `CAST(NULL AS VARCHAR) AS ${c.name}` : `c${at} AS ${c.name}`;
     });
-    select.push(`${sqlString(file)} AS ${contract.source_file_column}`);
-    const create = (options: string): string =>
-      `CREATE OR REPLACE TEMP TABLE ${input.raw_view} AS SELECT ${select.join(", ")} ` +
-      `FROM read_csv(${sqlString(file)}, header = true, auto_detect = false, ` +
-      `columns = {${columns}}, delim = ',', quote = '"', escape = '"', encoding = 'utf-8', ` +
-      `strict_mode = false${options})`;
-    try {
-      // Fast path: the parallel scanner (fields beyond the header are dropped). It refuses rows
-      // with missing fields, so those files go through the sequential scanner, which pads them
-      // with NULL: both match Spark's PERMISSIVE mode.
-      await connection.run(create(""));
-    } catch {
-      try {
-        await connection.run(create(", null_padding = true, parallel = false"));
-      } catch (err) {
-        problems.push({
-          file: input.file,
-          message:
-            `Input file ${input.file} could not be parsed as CSV (${csvErrorText(err)}). Check ` +
-            `that it is UTF-8, comma-separated, and doubles the quotes inside quoted fields.`,
-        });
-        continue;
-      }
-    }
-    const rows = await scalar(connection, `SELECT COUNT(*) FROM ${input.raw_view}`);
-    if (rows === 0) {
-      problems.push({
-        file: input.file,
-        message:
-          `Input file ${input.file} has a header but no data rows: re-export it with its rows ` +
-          `(an empty file cannot be joined).`,
-      });
-    }
+    // One value for every row: a one-value ENUM stores a byte per row where a VARCHAR would
+    // store the path again; Parquet gets a plain string either way.
+    select.push(
+      `CAST(${sqlString(file)} AS ENUM(${sqlString(file)})) AS ${this.contract.source_file_column}`,
+    );
+    const options =
+      this.scanner[entity] === "padding" ? ", null_padding = true, parallel = false" : "";
+    await this.connection.run(
+      `CREATE OR REPLACE TEMP VIEW ${input.raw_view} AS SELECT ${select.join(", ")} ` +
+        `FROM read_csv(${sqlString(file)}, header = true, auto_detect = false, ` +
+        `columns = {${columns}}, delim = ',', quote = '"', escape = '"', encoding = 'utf-8', ` +
+        `strict_mode = false${options})`,
+    );
   }
-  throwProblems(problems, inputDir);
+}
+
+/** The files with a header but no data rows, as problems. */
+function emptyInputs(contract: DatasetContract, input: Record<Entity, number>): Problem[] {
+  return ENTITIES.filter((e) => input[e] === 0).map((e) => {
+    const file = contract.inputs[e].file;
+    return {
+      file,
+      message:
+        `Input file ${file} has a header but no data rows: re-export it with its rows (an ` +
+        `empty file cannot be joined).`,
+    };
+  });
 }
 
 /**
@@ -377,29 +534,23 @@ function orderBy(table: string): string {
   return table.startsWith("quarantine_") ? " ORDER BY ALL" : "";
 }
 
-/** Replaces `dir` with one Snappy Parquet file of `table` (written aside, then swapped in). */
+/**
+ * Writes `table` as one Snappy Parquet file into a new folder `staging` (replaced if present).
+ * @returns the rows written.
+ */
 async function writeParquetDir(
   connection: DuckDBConnection,
   table: string,
-  order: string,
-  dir: string,
-  runId: string,
-): Promise<void> {
-  const staging = `${dir}.tmp-${runId}`;
+  staging: string,
+): Promise<number> {
   fs.rmSync(staging, { recursive: true, force: true });
   fs.mkdirSync(staging, { recursive: true });
   const file = path.join(staging, "part-00000.snappy.parquet");
-  await connection.run(
-    `COPY (SELECT * FROM ${table}${order}) TO ${sqlString(file)} ` +
-      `(FORMAT parquet, COMPRESSION snappy)`,
-  );
-  fs.rmSync(dir, { recursive: true, force: true });
-  fs.renameSync(staging, dir);
-}
-
-async function scalar(connection: DuckDBConnection, sql: string): Promise<number> {
+  const sql =
+    `COPY (SELECT * FROM ${table}${orderBy(table)}) TO ${sqlString(file)} ` +
+    `(FORMAT parquet, COMPRESSION snappy)`;
   const reader = await connection.runAndReadAll(sql);
-  return toNumber(reader.getRows()[0]?.[0], sql);
+  return toNumber(reader.getRows()[0]?.[0], `the rows written by ${sql}`);
 }
 
 /** Converts a DuckDB count (BIGINT comes back as bigint) to a safe JS number. */
@@ -411,13 +562,14 @@ function toNumber(value: unknown, what: string): number {
   return n;
 }
 
-/** Builds the run summary from the `run_counts` table and checks the accounting identity. */
-async function readSummary(
+/** The counts of a run before its outputs are written (the summary without `output`). */
+type RunCounts = Pick<RunSummary, "input" | "accepted" | "rejected">;
+
+/** Reads the `run_counts` table and checks the accounting identity (in = accepted + rejected). */
+async function readCounts(
   connection: DuckDBConnection,
   contract: DatasetContract,
-  runId: string,
-  engine: RunSummary["engine"],
-): Promise<RunSummary> {
+): Promise<RunCounts> {
   const zero = (): Record<Entity, number> => ({ albums: 0, artists: 0, tracks: 0 });
   const input = zero();
   const accepted = zero();
@@ -426,7 +578,6 @@ async function readSummary(
     artists: {},
     tracks: {},
   };
-  let output = 0;
   const reader = await connection.runAndReadAll(
     `SELECT section, entity, reason, row_count FROM ${contract.summary.table}`,
   );
@@ -443,7 +594,7 @@ async function readSummary(
         );
       }
       found[e][reason as Reason] = n;
-    } else if (section === "output") output = n;
+    }
   }
   const rejected: RunSummary["rejected"] = { albums: {}, artists: {}, tracks: {} };
   for (const entity of ENTITIES) {
@@ -459,13 +610,7 @@ async function readSummary(
       );
     }
   }
-  if (output !== accepted.albums) {
-    throw new Error(
-      `Gold has ${output} rows but ${accepted.albums} albums rows were accepted: the joins in ` +
-        `glue/sql/13_gold_tracks.sql drop or duplicate rows.`,
-    );
-  }
-  return { run_id: runId, engine, input, accepted, rejected, output: { tracks: output } };
+  return { input, accepted, rejected };
 }
 
 function errorText(err: unknown): string {

@@ -854,7 +854,7 @@ async function stageStep(run: LocalRun): Promise<void> {
         const name = contract.inputs[entity].file;
         const source = path.join(run.inputDir, name);
         if (!fs.existsSync(source)) continue;
-        fs.copyFileSync(source, path.join(paths.staging, name), fs.constants.COPYFILE_FICLONE);
+        stageFile(source, path.join(paths.staging, name));
         bytes += fs.statSync(source).size;
         copied.push(name);
       }
@@ -865,6 +865,19 @@ async function stageStep(run: LocalRun): Promise<void> {
       `${copied.join(", ") || "no CSV found"} (${(bytes / 1e6).toFixed(1)} MB) + ${MARKER_NAME} ` +
       `-> ${relative(paths.staging)}/`,
   );
+}
+
+/**
+ * Puts an input file into the staging area without reading it: a hard link when both are on one
+ * file system (nothing writes to a staged file, and `--out` is recreated, never the input),
+ * else a copy (a reflink where the file system has them).
+ */
+function stageFile(source: string, target: string): void {
+  try {
+    fs.linkSync(source, target);
+  } catch {
+    fs.copyFileSync(source, target, fs.constants.COPYFILE_FICLONE);
+  }
 }
 
 /** The local batch folder of an `input_path` in the local staging bucket. */

@@ -11,7 +11,14 @@ import {
   matchHeader,
   normalizeHeader,
 } from "../local/contract";
-import { InputError, runTransform, type RunSummary } from "../local/etl";
+import {
+  DEFAULT_MEMORY_LIMIT,
+  InputError,
+  MEMORY_LIMIT_ENV,
+  resolveMemoryLimit,
+  runTransform,
+  type RunSummary,
+} from "../local/etl";
 import { generateSample } from "../local/generate";
 
 const FIXTURES = path.join(__dirname, "fixtures", "csv");
@@ -702,6 +709,91 @@ describe("local ETL on DuckDB (local/etl.ts + glue/sql)", function () {
       expect(result.rejected).to.deep.equal(sample.planted);
       expect(result.output.tracks).to.equal(result.accepted.albums);
     });
+
+    it("writes the same rows under an explicit memory limit", async function () {
+      const input = tmpDir("limit-in");
+      await generateSample({ tracks: 20_000, seed: 5, outDir: input });
+      const roomy = tmpDir("limit-default");
+      const capped = tmpDir("limit-256");
+      const a = await runTransform({ inputDir: input, outDir: roomy, runId: "s" });
+      const b = await runTransform({
+        inputDir: input,
+        outDir: capped,
+        runId: "s",
+        memoryLimit: "256MB",
+      });
+      expect(b).to.deep.equal(a);
+      const query = (root: string): string =>
+        `SELECT * FROM ${parquet(root, "datawarehouse/tracks")} ORDER BY ALL`;
+      expect(await rows(query(capped))).to.deep.equal(await rows(query(roomy)));
+    });
+
+    it("says how to raise the memory limit when DuckDB runs out of it", async function () {
+      const input = tmpDir("oom-in");
+      await generateSample({ tracks: 20_000, seed: 5, outDir: input });
+      const out = tmpDir("oom-out");
+      let caught: unknown;
+      try {
+        await runTransform({ inputDir: input, outDir: out, runId: "s", memoryLimit: "40MB" });
+      } catch (err) {
+        caught = err;
+      }
+      expect(caught).to.be.instanceOf(Error).and.not.be.instanceOf(InputError);
+      expect((caught as Error).message).to.match(
+        new RegExp(
+          String.raw`^SQL step glue/sql/\d\d_\w+\.sql failed on DuckDB: Out of Memory Error: .*` +
+            String.raw` Raise DuckDB's memory limit \(now 40MB\) with ${MEMORY_LIMIT_ENV}, ` +
+            String.raw`e\.g\. ${MEMORY_LIMIT_ENV}=4GB\.$`,
+        ),
+      );
+      expect(listFiles(out)).to.deep.equal([]);
+    });
+  });
+
+  describe("memory limit (resolveMemoryLimit)", function () {
+    const saved = process.env[MEMORY_LIMIT_ENV];
+    afterEach(function () {
+      if (saved === undefined) delete process.env[MEMORY_LIMIT_ENV];
+      else process.env[MEMORY_LIMIT_ENV] = saved;
+    });
+
+    const cases: { option?: string; env?: string; expected: string }[] = [
+      { expected: DEFAULT_MEMORY_LIMIT },
+      { env: "", expected: DEFAULT_MEMORY_LIMIT },
+      { env: "4GB", expected: "4GB" },
+      { env: " 800 MiB ", expected: "800 MiB" },
+      { option: "2.5GB", env: "4GB", expected: "2.5GB" },
+    ];
+    for (const { option, env, expected } of cases) {
+      it(`uses ${expected} for option ${String(option)} and ${MEMORY_LIMIT_ENV}=${String(env)}`, function () {
+        if (env === undefined) delete process.env[MEMORY_LIMIT_ENV];
+        else process.env[MEMORY_LIMIT_ENV] = env;
+        expect(resolveMemoryLimit(option)).to.equal(expected);
+      });
+    }
+
+    const bad: { option?: string; env?: string; message: string }[] = [
+      {
+        option: "lots",
+        message:
+          'memoryLimit "lots" is not a memory size: use a number and a unit, e.g. 1536MB or 4GB.',
+      },
+      {
+        env: "2G",
+        message: `${MEMORY_LIMIT_ENV} "2G" is not a memory size: use a number and a unit, e.g. 1536MB or 4GB.`,
+      },
+      {
+        env: "80%",
+        message: `${MEMORY_LIMIT_ENV} "80%" is not a memory size: use a number and a unit, e.g. 1536MB or 4GB.`,
+      },
+    ];
+    for (const { option, env, message } of bad) {
+      it(`refuses ${String(option ?? env)}, naming where it came from`, function () {
+        if (env === undefined) delete process.env[MEMORY_LIMIT_ENV];
+        else process.env[MEMORY_LIMIT_ENV] = env;
+        expect(() => resolveMemoryLimit(option)).to.throw(message);
+      });
+    }
   });
 
   describe("contract helpers (local/contract.ts)", function () {
@@ -741,21 +833,22 @@ describe("local ETL on DuckDB (local/etl.ts + glue/sql)", function () {
     it("lists the SQL steps in execution order", function () {
       expect(loadSqlSteps().map((s) => s.file)).to.deep.equal([
         "01_checked_artists.sql",
-        "02_staged_artists.sql",
+        "02_duplicates_artists.sql",
         "03_silver_artists.sql",
         "04_quarantine_artists.sql",
         "05_checked_tracks.sql",
-        "06_staged_tracks.sql",
+        "06_duplicates_tracks.sql",
         "07_silver_tracks.sql",
         "08_quarantine_tracks.sql",
         "09_checked_albums.sql",
-        "10_staged_albums.sql",
-        "11_silver_albums.sql",
-        "12_quarantine_albums.sql",
-        "13_gold_tracks.sql",
-        "14_run_counts.sql",
+        "10_duplicates_albums.sql",
+        "11_accepted_albums.sql",
+        "12_silver_albums.sql",
+        "13_quarantine_albums.sql",
+        "14_gold_tracks.sql",
+        "15_run_counts.sql",
       ]);
-      expect(loadSqlSteps()[9]?.table).to.equal("staged_albums");
+      expect(loadSqlSteps()[9]?.table).to.equal("duplicates_albums");
     });
   });
 });

@@ -1,6 +1,6 @@
--- Every raw_artists row once: its original text (o_*), its typed values and the first failed
--- check (check_reason, check_column), NULL when the row is valid so far. Checks in priority
--- order: missing_key, bad_number (see glue/README.md).
+-- Every raw_artists row once: its typed values, its original text where that differs (o_*) and
+-- the first failed check (check_reason, check_column), NULL when the row is valid so far. Checks
+-- in priority order: missing_key, bad_number (see glue/README.md).
 WITH original AS (
   SELECT
     _source_file AS source_file,
@@ -107,14 +107,19 @@ flagged AS (
     t_followers IS NOT NULL AND (followers IS NULL OR followers < 0) AS bad_followers
   FROM typed
 )
--- The first failed check names the reason and the column (NULL: valid so far).
+-- The first failed check names the reason and the column (NULL: valid so far). o_<column> keeps
+-- the original text only where it differs from the typed value's text (NULL otherwise, so
+-- COALESCE(o_<column>, CAST(<column> AS STRING)) gives it back): clean rows store no copy.
 SELECT
   source_file,
-  o_artist_id,
-  o_artist_name,
-  o_artist_popularity,
-  o_artist_genres,
-  o_followers,
+  CASE WHEN o_artist_id = artist_id THEN NULL ELSE o_artist_id END AS o_artist_id,
+  CASE WHEN o_artist_name = artist_name THEN NULL ELSE o_artist_name END AS o_artist_name,
+  CASE
+    WHEN o_artist_popularity = CAST(artist_popularity AS STRING) THEN NULL
+    ELSE o_artist_popularity
+  END AS o_artist_popularity,
+  CASE WHEN o_artist_genres = artist_genres THEN NULL ELSE o_artist_genres END AS o_artist_genres,
+  CASE WHEN o_followers = CAST(followers AS STRING) THEN NULL ELSE o_followers END AS o_followers,
   artist_id,
   artist_name,
   artist_popularity,

@@ -1,6 +1,6 @@
--- Every raw_tracks row once: its original text (o_*), its typed values and the first failed
--- check (check_reason, check_column), NULL when the row is valid so far. Checks in priority
--- order: missing_key, bad_number, bad_boolean (see glue/README.md).
+-- Every raw_tracks row once: its typed values, its original text where that differs (o_*) and
+-- the first failed check (check_reason, check_column), NULL when the row is valid so far. Checks
+-- in priority order: missing_key, bad_number, bad_boolean (see glue/README.md).
 WITH original AS (
   SELECT
     _source_file AS source_file,
@@ -54,12 +54,17 @@ flagged AS (
     t_explicit IS NOT NULL AND explicit IS NULL AS bad_explicit
   FROM typed
 )
--- The first failed check names the reason and the column (NULL: valid so far).
+-- The first failed check names the reason and the column (NULL: valid so far). o_<column> keeps
+-- the original text only where it differs from the typed value's text (see
+-- 01_checked_artists.sql).
 SELECT
   source_file,
-  o_track_id,
-  o_track_popularity,
-  o_explicit,
+  CASE WHEN o_track_id = track_id THEN NULL ELSE o_track_id END AS o_track_id,
+  CASE
+    WHEN o_track_popularity = CAST(track_popularity AS STRING) THEN NULL
+    ELSE o_track_popularity
+  END AS o_track_popularity,
+  CASE WHEN o_explicit = CAST(explicit AS STRING) THEN NULL ELSE o_explicit END AS o_explicit,
   track_id,
   track_popularity,
   explicit,

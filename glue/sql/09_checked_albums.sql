@@ -1,7 +1,10 @@
--- Every raw_albums row once: its original text (o_*), its typed values and the first failed
--- check (check_reason, check_column), NULL when the row is valid so far. Checks in priority
--- order: missing_key, bad_number, bad_date, orphan_artist, orphan_track (see glue/README.md).
--- Runs after silver_artists and silver_tracks (orphan checks).
+-- Every raw_albums row once: its typed values, its original text where that differs (o_*), the
+-- first failed check (check_reason, check_column, NULL when the row is valid so far), and the
+-- columns of its artist and its track. Checks in priority order: missing_key, bad_number,
+-- bad_date, orphan_artist, orphan_track (see glue/README.md).
+-- The gold join happens here, once: albums LEFT JOIN silver_artists on artist_id, then LEFT JOIN
+-- silver_tracks on track_id. A row without a match is an orphan, the others carry the columns
+-- gold needs.
 WITH original AS (
   SELECT
     _source_file AS source_file,
@@ -123,8 +126,8 @@ typed AS (
 flagged AS (
   SELECT
     typed.*,
-    track_id IS NULL AS missing_track_id,
-    artist_id IS NULL AS missing_artist_id,
+    typed.track_id IS NULL AS missing_track_id,
+    typed.artist_id IS NULL AS missing_artist_id,
     t_track_number IS NOT NULL AND (track_number IS NULL OR track_number < 1)
       AS bad_track_number,
     t_duration_ms IS NOT NULL AND (duration_ms IS NULL OR duration_ms < 0) AS bad_duration_ms,
@@ -133,29 +136,50 @@ flagged AS (
       AND (album_popularity IS NULL OR album_popularity < 0 OR album_popularity > 100)
       AS bad_album_popularity,
     t_release_date IS NOT NULL AND release_date IS NULL AS bad_release_date,
-    known_artists.known_artist_id IS NULL AS unknown_artist,
-    known_tracks.known_track_id IS NULL AS unknown_track
+    artist.artist_id IS NULL AS unknown_artist,
+    track.track_id IS NULL AS unknown_track,
+    artist.artist_name,
+    artist.artist_popularity,
+    artist.followers,
+    artist.artist_genres,
+    track.explicit,
+    track.track_popularity
   FROM typed
-  LEFT JOIN (SELECT artist_id AS known_artist_id FROM silver_artists) AS known_artists
-    ON known_artists.known_artist_id = typed.artist_id
-  LEFT JOIN (SELECT track_id AS known_track_id FROM silver_tracks) AS known_tracks
-    ON known_tracks.known_track_id = typed.track_id
+  LEFT JOIN silver_artists AS artist ON artist.artist_id = typed.artist_id
+  LEFT JOIN silver_tracks AS track ON track.track_id = typed.track_id
 )
--- The first failed check names the reason and the column (NULL: valid so far).
+-- The first failed check names the reason and the column (NULL: valid so far). o_<column> keeps
+-- the original text only where it differs from the typed value's text (see
+-- 01_checked_artists.sql).
 SELECT
   source_file,
-  o_track_id,
-  o_track_name,
-  o_track_number,
-  o_duration_ms,
-  o_album_type,
-  o_total_tracks,
-  o_album_name,
-  o_release_date,
-  o_label,
-  o_album_popularity,
-  o_album_id,
-  o_artist_id,
+  CASE WHEN o_track_id = track_id THEN NULL ELSE o_track_id END AS o_track_id,
+  CASE WHEN o_track_name = track_name THEN NULL ELSE o_track_name END AS o_track_name,
+  CASE
+    WHEN o_track_number = CAST(track_number AS STRING) THEN NULL
+    ELSE o_track_number
+  END AS o_track_number,
+  CASE
+    WHEN o_duration_ms = CAST(duration_ms AS STRING) THEN NULL
+    ELSE o_duration_ms
+  END AS o_duration_ms,
+  CASE WHEN o_album_type = album_type THEN NULL ELSE o_album_type END AS o_album_type,
+  CASE
+    WHEN o_total_tracks = CAST(total_tracks AS STRING) THEN NULL
+    ELSE o_total_tracks
+  END AS o_total_tracks,
+  CASE WHEN o_album_name = album_name THEN NULL ELSE o_album_name END AS o_album_name,
+  CASE
+    WHEN o_release_date = CAST(release_date AS STRING) THEN NULL
+    ELSE o_release_date
+  END AS o_release_date,
+  CASE WHEN o_label = label THEN NULL ELSE o_label END AS o_label,
+  CASE
+    WHEN o_album_popularity = CAST(album_popularity AS STRING) THEN NULL
+    ELSE o_album_popularity
+  END AS o_album_popularity,
+  CASE WHEN o_album_id = album_id THEN NULL ELSE o_album_id END AS o_album_id,
+  CASE WHEN o_artist_id = artist_id THEN NULL ELSE o_artist_id END AS o_artist_id,
   track_id,
   track_name,
   track_number,
@@ -169,6 +193,12 @@ SELECT
   album_id,
   artist_id,
   d_precision,
+  artist_name,
+  artist_popularity,
+  followers,
+  artist_genres,
+  explicit,
+  track_popularity,
   CASE
     WHEN missing_track_id OR missing_artist_id THEN 'missing_key'
     WHEN bad_track_number OR bad_duration_ms OR bad_total_tracks OR bad_album_popularity

@@ -723,15 +723,27 @@ def test_rejects_a_misnamed_or_multi_statement_sql_file(tmp_path, name, sql, mes
 
 def test_summary_refuses_broken_accounting():
     rows = [("input", "albums", None, 3), ("accepted", "albums", None, 1)]
-    rows += [("rejected", "albums", "bad_date", 1), ("output", "tracks", None, 1)]
+    rows += [("rejected", "albums", "bad_date", 1)]
     with pytest.raises(RuntimeError) as caught:
-        job.build_summary(rows, "r", "spark")
+        job.build_summary(rows, 1, "r", "spark")
     assert str(caught.value) == (
         "Row accounting broken for albums: 3 in, 1 accepted, 1 quarantined. The SQL in "
         "glue/sql loses or duplicates rows."
     )
     with pytest.raises(RuntimeError, match="unknown reason typo for albums"):
-        job.build_summary([("rejected", "albums", "typo", 1)], "r", "spark")
+        job.build_summary([("rejected", "albums", "typo", 1)], 0, "r", "spark")
+
+
+def test_summary_refuses_a_gold_count_other_than_the_accepted_albums():
+    rows = [("input", "albums", None, 2), ("accepted", "albums", None, 1)]
+    rows += [("rejected", "albums", "bad_date", 1)]
+    assert job.build_summary(rows, 1, "r", "spark")["output"] == {"tracks": 1}
+    with pytest.raises(RuntimeError) as caught:
+        job.build_summary(rows, 2, "r", "spark")
+    assert str(caught.value) == (
+        "Gold has 2 rows but 1 albums rows were accepted: glue/sql drops or duplicates rows "
+        "between accepted_albums and gold_tracks."
+    )
 
 
 def test_parses_csv_records_like_the_duckdb_runner():

@@ -1,5 +1,4 @@
--- Accepted albums rows (one per track_id) whose artist and track are known: exactly the rows
--- of the gold table.
+-- Accepted albums rows, typed and trimmed: exactly the rows of the gold table.
 SELECT
   track_id,
   track_name,
@@ -14,5 +13,4 @@ SELECT
   album_popularity,
   album_id,
   artist_id
-FROM staged_albums
-WHERE reason IS NULL
+FROM accepted_albums

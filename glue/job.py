@@ -539,8 +539,14 @@ def run_steps(spark: Any, contract: dict[str, Any], steps: list[SqlStep]) -> Non
                 frame = materialize(frame)
             frame.createOrReplaceTempView(step.table)
         except Exception as err:
+            hint = ""
+            if "OutOfMemoryError" in str(err):
+                hint = (
+                    " The JVM ran out of memory: locally, raise SPARK_DRIVER_MEMORY (e.g. "
+                    "SPARK_DRIVER_MEMORY=6g); on Glue, use a larger worker type or more workers."
+                )
             raise RuntimeError(
-                f"SQL step glue/sql/{step.file} failed on Spark: {_first_line(err)}"
+                f"SQL step glue/sql/{step.file} failed on Spark: {_first_line(err)}{hint}"
             ) from err
 
 
@@ -750,6 +756,10 @@ def main() -> None:
     job.commit()
 
 
+#: The local driver's memory unless SPARK_DRIVER_MEMORY says otherwise (a 4M-track batch needs
+#: about 3g).
+LOCAL_DRIVER_MEMORY = "3g"
+
 #: Settings of the local session: no UI, UTC, and no _SUCCESS or .crc files beside the Parquet
 #: (the layout local/etl.ts writes).
 LOCAL_SPARK_CONF = {
@@ -770,9 +780,9 @@ def local_session(master: str = "local[*]", shuffle_partitions: int = 4) -> Any:
     for key, value in LOCAL_SPARK_CONF.items():
         builder = builder.config(key, value)
     builder = builder.config("spark.sql.shuffle.partitions", str(shuffle_partitions))
-    driver_memory = os.environ.get("SPARK_DRIVER_MEMORY")
-    if driver_memory:
-        builder = builder.config("spark.driver.memory", driver_memory)
+    # Locally the driver is the executor too: Spark's 1g default fails a 4M-track batch.
+    driver_memory = os.environ.get("SPARK_DRIVER_MEMORY") or LOCAL_DRIVER_MEMORY
+    builder = builder.config("spark.driver.memory", driver_memory)
     return builder.getOrCreate()
 
 

@@ -180,7 +180,10 @@ export async function runQuery(connection: DuckDBConnection, sql: string): Promi
     );
   }
   const js = reader.getRowsJS();
-  const json = reader.getRowsJson();
+  // DuckDB's JSON form is only needed for dates, lists, structs...: skip it when none came back.
+  const plain = (v: unknown): boolean =>
+    v === null || ["string", "boolean", "number", "bigint"].includes(typeof v);
+  const json = js.every((values) => values.every(plain)) ? [] : reader.getRowsJson();
   const rows = js.map((values, r) => {
     const row: Row = {};
     columns.forEach((column, c) => {

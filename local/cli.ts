@@ -12,6 +12,7 @@ import { DEFAULT_SEED, MAX_TRACKS, MIN_TRACKS_WITH_DIRTY } from "./generate";
 import {
   DEFAULT_TRACKS,
   UsageError,
+  loadPipelineModules,
   runPipeline,
   type Engine,
   type PipelineEvent,
@@ -231,6 +232,7 @@ export async function main(
   options.out = path.resolve(base, options.out ?? "out");
   let result: PipelineResult;
   try {
+    await loadPipelineModules();
     result = await runPipeline({
       ...options,
       onEvent: (event) => {

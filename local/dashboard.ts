@@ -404,6 +404,11 @@ type VegaModule = typeof import("vega");
 type VegaLiteModule = typeof import("vega-lite");
 let modules: Promise<[VegaModule, VegaLiteModule]> | undefined;
 
+/** Loads vega and vega-lite ahead of the first {@link renderDashboard} (they load once). */
+export async function loadCharts(): Promise<void> {
+  await loadVega();
+}
+
 /** vega and vega-lite are ES modules with top-level await: load them once, with `import()`. */
 function loadVega(): Promise<[VegaModule, VegaLiteModule]> {
   modules ??= Promise.all([import("vega"), import("vega-lite")]).then(([vega, vl]) => {

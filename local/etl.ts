@@ -74,8 +74,8 @@ export class InputError extends Error {
 const GOLD_TABLE = "gold_tracks";
 
 /**
- * DuckDB's memory limit when the caller sets none: the transform then stays near it (plus the
- * Node process, about 150 MB) and spills what does not fit to a temporary folder.
+ * DuckDB's memory limit when the caller sets none: DuckDB spills what does not fit to a temporary
+ * folder, and the whole local run (Node, charts included) peaks about 450 MB above the limit.
  */
 export const DEFAULT_MEMORY_LIMIT = "1536MB";
 /** The environment variable that overrides {@link DEFAULT_MEMORY_LIMIT} (e.g. `4GB`). */
@@ -140,13 +140,26 @@ export async function runTransform(opts: RunTransformOptions): Promise<RunSummar
     };
     // Every output is written aside first; the gold rows written are checked before any output
     // replaces an earlier one.
+    // A materialized table is dropped as soon as no output left to write reads it: with the
+    // outputs in contract order (artists, tracks, albums, gold), the albums writes get the
+    // memory of checked_artists and checked_tracks back.
+    const reads = readsOf(steps, contract.sql.materialize);
+    const dropped = new Set<string>();
     const written: { table: string; dir: string; staging: string; rows: number }[] = [];
     try {
-      for (const output of contract.outputs) {
+      for (const [i, output] of contract.outputs.entries()) {
         const dir = path.join(roots[output.root], output.path);
         const staging = `${dir}.tmp-${opts.runId}`;
         const rows = await writeParquetDir(connection, output.table, staging);
         written.push({ table: output.table, dir, staging, rows });
+        const needed = new Set(
+          contract.outputs.slice(i + 1).flatMap((o) => [o.table, ...(reads.get(o.table) ?? [])]),
+        );
+        for (const table of contract.sql.materialize) {
+          if (needed.has(table) || dropped.has(table)) continue;
+          await connection.run(`DROP TABLE IF EXISTS ${table}`);
+          dropped.add(table);
+        }
       }
       const gold = written.find((w) => w.table === GOLD_TABLE);
       if (gold === undefined) {
@@ -509,6 +522,30 @@ class RawViews {
         `strict_mode = false${options})`,
     );
   }
+}
+
+/**
+ * The tables each step reads, directly or through the views it reads; a materialized table is
+ * read as stored, not through its own inputs. A name counts when it appears as a word outside
+ * `--` comments, so the answer may hold more, never fewer.
+ */
+export function readsOf(
+  steps: readonly SqlStep[],
+  materialized: readonly string[],
+): Map<string, Set<string>> {
+  const reads = new Map<string, Set<string>>();
+  steps.forEach((step, i) => {
+    const code = step.sql.replace(/--.*$/gm, "");
+    const all = new Set<string>();
+    for (const earlier of steps.slice(0, i)) {
+      if (!new RegExp(`\\b${earlier.table}\\b`).test(code)) continue;
+      all.add(earlier.table);
+      if (materialized.includes(earlier.table)) continue;
+      for (const t of reads.get(earlier.table) ?? []) all.add(t);
+    }
+    reads.set(step.table, all);
+  });
+  return reads;
 }
 
 /** The files with a header but no data rows, as problems. */

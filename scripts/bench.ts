@@ -18,6 +18,7 @@ import { DEFAULT_SEED, generateSample } from "../local/generate";
 import {
   REPO_ROOT,
   STEPS,
+  loadPipelineModules,
   runPipeline,
   venvPython,
   type Engine,
@@ -194,6 +195,8 @@ async function child(argv: readonly string[]): Promise<number> {
       engine: { type: "string" },
     },
   });
+  // As `npm start` does: module loading is start-up (in "wall"), not part of the run.
+  await loadPipelineModules();
   const result = await runPipeline({
     input: values.input as string,
     out: values.out as string,

@@ -671,6 +671,27 @@ def test_names_the_sql_file_spark_rejects(spark, tmp_path):
     assert "`nope`" in message and "\n" not in message
 
 
+def test_says_how_to_give_spark_more_memory_when_a_step_runs_out():
+    class OutOfMemorySpark:
+        def sql(self, text):
+            raise RuntimeError(
+                "An error occurred while calling o189.localCheckpoint.\n"
+                ": org.apache.spark.SparkException: Job aborted: java.lang.OutOfMemoryError: "
+                "Java heap space"
+            )
+
+    contract = {"sql": {"materialize": []}}
+    steps = [job.SqlStep("10_duplicates_albums.sql", "duplicates_albums", "SELECT 1")]
+    with pytest.raises(RuntimeError) as caught:
+        job.run_steps(OutOfMemorySpark(), contract, steps)
+    assert str(caught.value) == (
+        "SQL step glue/sql/10_duplicates_albums.sql failed on Spark: An error occurred while "
+        "calling o189.localCheckpoint. The JVM ran out of memory: locally, raise "
+        "SPARK_DRIVER_MEMORY (e.g. SPARK_DRIVER_MEMORY=6g); on Glue, use a larger worker type "
+        "or more workers."
+    )
+
+
 def test_finds_the_sql_beside_the_script_as_glue_extra_files_ships_it(tmp_path, monkeypatch):
     flat = tmp_path / "flat"
     flat.mkdir()

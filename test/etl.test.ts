@@ -10,11 +10,13 @@ import {
   loadSqlSteps,
   matchHeader,
   normalizeHeader,
+  type SqlStep,
 } from "../local/contract";
 import {
   DEFAULT_MEMORY_LIMIT,
   InputError,
   MEMORY_LIMIT_ENV,
+  readsOf,
   resolveMemoryLimit,
   runTransform,
   type RunSummary,
@@ -747,6 +749,41 @@ describe("local ETL on DuckDB (local/etl.ts + glue/sql)", function () {
         ),
       );
       expect(listFiles(out)).to.deep.equal([]);
+    });
+  });
+
+  describe("what each step reads (readsOf)", function () {
+    const step = (table: string, sql: string): SqlStep => ({ file: `${table}.sql`, table, sql });
+
+    it("follows views to what they read and stops at materialized tables", function () {
+      const steps = [
+        step("a", "SELECT 1 FROM raw_x"),
+        step("b", "SELECT * FROM a"),
+        step("c", "-- reads b, not d\nSELECT * FROM b"),
+        step("d", "SELECT * FROM c UNION ALL SELECT * FROM a_wide"),
+      ];
+      const reads = readsOf(steps, ["b"]);
+      expect([...(reads.get("b") ?? [])]).to.deep.equal(["a"]);
+      expect([...(reads.get("c") ?? [])]).to.deep.equal(["b"]);
+      expect([...(reads.get("d") ?? [])]).to.deep.equal(["c", "b"]);
+    });
+
+    it("lets the albums outputs run without the artists and tracks tables", function () {
+      const contract = loadContract();
+      const reads = readsOf(loadSqlSteps(), contract.sql.materialize);
+      for (const table of ["silver_albums", "quarantine_albums", "gold_tracks"]) {
+        expect([...(reads.get(table) ?? [])].sort(), table).to.include.members([
+          "checked_albums",
+          "duplicates_albums",
+        ]);
+        expect([...(reads.get(table) ?? [])], table).to.not.include.members(["checked_tracks"]);
+        expect([...(reads.get(table) ?? [])], table).to.not.include.members(["checked_artists"]);
+      }
+      expect(contract.outputs.map((o) => o.table).slice(-3)).to.have.members([
+        "silver_albums",
+        "quarantine_albums",
+        "gold_tracks",
+      ]);
     });
   });
 

@@ -697,7 +697,9 @@ def run(
     try:
         register_raw_views(spark, contract, input_dir, headers)
         run_steps(spark, contract, steps)
-        gold_rows = -1
+        if GOLD_TABLE not in [o["table"] for o in contract["outputs"]]:
+            raise RuntimeError(f"glue/contract.json outputs do not list {GOLD_TABLE}: add it.")
+        gold_rows = 0
         for output in contract["outputs"]:
             location = join(roots[output["root"]], output["path"])
             LOG.info("writing %s to %s", output["table"], location)

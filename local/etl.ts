@@ -461,7 +461,8 @@ class RawViews {
     let changed = false;
     const problems: Problem[] = [];
     for (const entity of ENTITIES) {
-      if (this.scanner[entity] === "padding" || (await this.parses(entity))) continue;
+      if (this.scanner[entity] === "padding") continue;
+      if ((await this.parseError(entity)) === undefined) continue;
       this.scanner[entity] = "padding";
       await this.register(entity);
       changed = true;
@@ -478,10 +479,6 @@ class RawViews {
     }
     throwProblems(problems, this.inputDir);
     return changed;
-  }
-
-  private async parses(entity: Entity): Promise<boolean> {
-    return (await this.parseError(entity)) === undefined;
   }
 
   /** The scanner's error reading the whole file, if any (other errors, e.g. memory, throw). */

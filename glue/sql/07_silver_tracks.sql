@@ -1,17 +1,17 @@
 -- Accepted tracks: one row per track_id, typed and trimmed. The valid rows of unrepeated keys,
 -- plus the winner of each repeated key.
+WITH accepted AS (
+  -- Valid rows of unrepeated keys, given the columns duplicates_* adds so the two stack.
+  SELECT checked.*, 1 AS row_rank, 1 AS value_rank, CAST(NULL AS STRING) AS reason
+  FROM checked_tracks AS checked
+  LEFT JOIN (SELECT DISTINCT track_id AS repeated_key FROM duplicates_tracks) AS dup
+    ON dup.repeated_key = checked.track_id
+  WHERE checked.check_reason IS NULL AND dup.repeated_key IS NULL
+  UNION ALL
+  SELECT * FROM duplicates_tracks WHERE reason IS NULL
+)
 SELECT
   track_id,
   track_popularity,
   explicit
-FROM checked_tracks AS checked
-LEFT JOIN (SELECT DISTINCT track_id AS repeated_key FROM duplicates_tracks) AS dup
-  ON dup.repeated_key = checked.track_id
-WHERE checked.check_reason IS NULL AND dup.repeated_key IS NULL
-UNION ALL
-SELECT
-  track_id,
-  track_popularity,
-  explicit
-FROM duplicates_tracks
-WHERE reason IS NULL
+FROM accepted

@@ -33,7 +33,8 @@ import type { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import type { StateMachine } from "aws-local-stepfunctions";
 import { GOLD_TABLE, catalogDatabaseName } from "../lib/glue";
 import { INCOMING_PREFIX, MARKER_NAME } from "../lib/iam/events";
-import { loadQueries, runQuery, toCsv, type QueryResult } from "../lib/queries";
+import { loadQueries } from "../lib/queries";
+import { runQuery, toCsv, type QueryResult } from "./queries";
 import {
   buildDefinition,
   executionContext,

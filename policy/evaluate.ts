@@ -51,7 +51,7 @@ export { POLICY_DIR, loadPolicyConfig };
 export type { PolicyConfigEntry, PolicyPackConfigFile } from "./config";
 
 /**
- * One resource of a graph (see docs/contracts.md; `lib/synth.ts` produces it). Optional fields
+ * One resource of a graph (see docs/contracts.md; `tools/synth.ts` produces it). Optional fields
  * make the evaluation closer to the engine's when the graph has them.
  */
 export interface GraphResource {

@@ -3,7 +3,7 @@
  *
  * Evaluates the policy pack (policy/) with the stack's policy config (`policy/<stack>.json`)
  * against the program's resource graph, synthesized offline under mocks with the stack's
- * `Pulumi.<stack>.yaml` (lib/synth.ts), the way `pulumi preview --policy-pack policy
+ * `Pulumi.<stack>.yaml` (tools/synth.ts), the way `pulumi preview --policy-pack policy
  * --policy-pack-config policy/<stack>.json` would. Prints a table (level, policy, resource,
  * message) and a summary, or with --json an array of `{ policy, level, type, name, message }`.
  *
@@ -116,7 +116,7 @@ async function main(): Promise<void> {
       ? readGraph(path.resolve(values.graph), stack)
       : (
           await (
-            await import("../lib/synth.js")
+            await import("../tools/synth.js")
           ).synthesize({
             stack,
             ...(values.program ? { program: values.program } : {}),

@@ -20,7 +20,7 @@ import {
   diffGraphs,
   renderMarkdown,
   renderText,
-} from "../lib/graph-diff";
+} from "../tools/graph-diff";
 
 const ROOT = path.resolve(__dirname, "..");
 const USAGE =

@@ -7,7 +7,7 @@
  */
 import { parseArgs } from "node:util";
 
-import { type GraphResource, synthesize } from "../lib/synth";
+import { type GraphResource, synthesize } from "../tools/synth";
 
 const USAGE =
   "usage: npm run synth -- --stack <dev|prod> [--program <entry.ts>] [--json] [--preview]";

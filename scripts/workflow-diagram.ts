@@ -9,7 +9,7 @@ import "../lib/polyfills";
 import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { StateMachine } from "aws-local-stepfunctions";
-import { choiceRulesMarkdown, retriesMarkdown, statesMarkdown, toMermaid } from "../lib/mermaid";
+import { choiceRulesMarkdown, retriesMarkdown, statesMarkdown, toMermaid } from "../tools/mermaid";
 import {
   buildDefinition,
   CHOICE_RULE_LABELS,

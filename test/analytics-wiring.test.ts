@@ -8,7 +8,7 @@ import { Dashboards } from "../components/dashboards";
 import { quickSightAccessPolicy, quickSightTrustPolicy } from "../lib/iam/analytics";
 import { loadQueries } from "../lib/queries";
 import { dashboardDefinition, inputColumns, refreshSchedule } from "../lib/quicksight";
-import { type Graph, MOCK_ACCOUNT, UNKNOWN } from "../lib/synth";
+import { type Graph, MOCK_ACCOUNT, UNKNOWN } from "../tools/synth";
 import { evaluatePolicies } from "../policy/evaluate";
 import { byType, graphOf, json, one } from "./harness";
 
@@ -425,7 +425,7 @@ function workgroupArn(stack: string): string {
   return `arn:aws:athena:eu-west-1:${MOCK_ACCOUNT}:workgroup/spotify-${stack}-analytics`;
 }
 
-/** The physical name the mocks auto-name a resource with (`<name>-<7 hex digits>`, lib/synth.ts). */
+/** The physical name the mocks auto-name a resource with (`<name>-<7 hex digits>`, tools/synth.ts). */
 function autoName(name: string): string {
   return `${name}-${createHash("sha256").update(name).digest("hex").slice(0, 7)}`;
 }

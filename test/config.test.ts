@@ -1,7 +1,7 @@
 import { expect } from "chai";
 
 import { ConfigError, parseStackConfig } from "../lib/config";
-import { readStackConfig } from "../lib/synth";
+import { readStackConfig } from "../tools/synth";
 import { graphOf } from "./harness";
 
 const base = { "aws:region": "eu-west-1" };

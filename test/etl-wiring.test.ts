@@ -19,7 +19,7 @@ import {
 } from "../lib/glue";
 import { glueCrawlerPolicy, glueJobPolicy, glueTrustPolicy } from "../lib/iam/glue";
 import { buildDefinition } from "../lib/state-machine";
-import { type Graph, type GraphResource, MOCK_ACCOUNT } from "../lib/synth";
+import { type Graph, type GraphResource, MOCK_ACCOUNT } from "../tools/synth";
 import { byType, graphOf, json, one, repo } from "./harness";
 
 const T = {
@@ -784,7 +784,7 @@ describe("GlueEtl args (pure validation and defaults)", () => {
   }
 });
 
-/** The 7-hex suffix the mocks give an auto-named resource (see lib/synth.ts). */
+/** The 7-hex suffix the mocks give an auto-named resource (see tools/synth.ts). */
 function suffixOf(r: GraphResource): string {
   return createHash("sha256").update(r.name).digest("hex").slice(0, 7);
 }

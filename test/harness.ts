@@ -1,13 +1,13 @@
 /**
  * The one mocks setup every wiring test shares: the whole program synthesized per stack from its
- * real `Pulumi.<stack>.yaml` (see lib/synth.ts), cached per stack and mode.
+ * real `Pulumi.<stack>.yaml` (see tools/synth.ts), cached per stack and mode.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 
 import * as pulumi from "@pulumi/pulumi";
 
-import { type Graph, type GraphResource, ROOT, synthesize } from "../lib/synth";
+import { type Graph, type GraphResource, ROOT, synthesize } from "../tools/synth";
 
 /** Every stack file shipped at the repository root. */
 export const STACKS = fs

@@ -1,7 +1,7 @@
 /**
  * Least privilege, proven: every role of the synthesized program, per stack (dev, prod, and dev with
  * QuickSight on), evaluated with @cloud-copilot/iam-simulate over its actual documents. One `it` per
- * row of lib/least-privilege.ts, so a failure names the request.
+ * row of tools/least-privilege.ts, so a failure names the request.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -31,13 +31,14 @@ import {
   roleContexts,
   roleDocumentsOf,
   tableFor,
-} from "../lib/least-privilege";
-import { type Graph, type GraphResource } from "../lib/synth";
+} from "../tools/least-privilege";
+import { type Graph, type GraphResource } from "../tools/synth";
 import { byType, graphOf, repo } from "./harness";
+import { importClosure } from "./import-graph";
 
 const graphs = new Map<string, Promise<Graph>>();
 const results = new Map<string, Promise<VariantResult>>();
-/** One synthesis at a time: a process hosts one mock monitor (lib/synth.ts). */
+/** One synthesis at a time: a process hosts one mock monitor (tools/synth.ts). */
 let synthesizing: Promise<unknown> = Promise.resolve();
 
 function graphFor(v: Variant): Promise<Graph> {
@@ -427,7 +428,7 @@ describe("least privilege, proven (iam-simulate over the synthesized roles)", ()
       const role = byType(g, "aws:iam/role:Role")[0]!;
       const stray = { ...role, name: `${role.name}-extra` };
       expect(() => tableFor(stray)).to.throw(
-        `IAM role ${stray.name} (created by spotify-pipeline:etl:GlueEtl spotify-dev-etl) has no least-privilege table; add one to ROLE_TABLES in lib/least-privilege.ts`,
+        `IAM role ${stray.name} (created by spotify-pipeline:etl:GlueEtl spotify-dev-etl) has no least-privilege table; add one to ROLE_TABLES in tools/least-privilege.ts`,
       );
     });
   });
@@ -466,7 +467,7 @@ describe("least privilege, proven (iam-simulate over the synthesized roles)", ()
     const { files, packages } = importClosure(repo("index.ts"));
     expect(files.size).to.be.greaterThan(10);
     expect([...files].map((f) => path.relative(repo(), f))).to.not.include(
-      "lib/least-privilege.ts",
+      "tools/least-privilege.ts",
     );
     expect([...packages]).to.not.include("@cloud-copilot/iam-simulate");
   });
@@ -478,31 +479,4 @@ function statementSids(policy: Record<string, unknown>): string[] {
     .concat(policy.Statement as Record<string, unknown>[])
     .filter((s) => s.Effect === "Allow")
     .map((s, i) => (typeof s.Sid === "string" ? s.Sid : `#${i + 1}`));
-}
-
-/** The project files and packages a TypeScript entry imports, transitively. */
-function importClosure(entry: string): { files: Set<string>; packages: Set<string> } {
-  const files = new Set<string>();
-  const packages = new Set<string>();
-  const pattern = /(?:\bfrom\s+|\bimport\s+|\brequire\(\s*|\bimport\(\s*)["']([^"']+)["']/g;
-  const visit = (file: string) => {
-    if (files.has(file)) return;
-    files.add(file);
-    const source = fs.readFileSync(file, "utf8");
-    for (const m of source.matchAll(pattern)) {
-      const spec = m[1]!;
-      if (!spec.startsWith(".")) {
-        const parts = spec.split("/");
-        packages.add(spec.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0]!);
-        continue;
-      }
-      const base = path.resolve(path.dirname(file), spec);
-      const found = [`${base}.ts`, path.join(base, "index.ts"), base].find(
-        (f) => fs.existsSync(f) && fs.statSync(f).isFile(),
-      );
-      if (found?.endsWith(".ts")) visit(found);
-    }
-  };
-  visit(entry);
-  return { files, packages };
 }

@@ -74,7 +74,7 @@ function readJsonl<T>(file: string): T[] {
     .map((l) => JSON.parse(l) as T);
 }
 
-/** RFC 4180 field, written here independently of lib/queries.ts. */
+/** RFC 4180 field, written here independently of local/queries.ts. */
 function csvField(value: string | number | null): string {
   if (value === null) return "";
   const text = String(value);

@@ -24,7 +24,7 @@ import {
   executionContext,
   zeroDelayOverrides,
 } from "../lib/state-machine";
-import { type Graph, type GraphResource, MOCK_ACCOUNT, mockOutputs } from "../lib/synth";
+import { type Graph, type GraphResource, MOCK_ACCOUNT, mockOutputs } from "../tools/synth";
 import { evaluatePolicyPack } from "../policy/evaluate";
 import { byType, graphOf, json, one } from "./harness";
 

@@ -4,14 +4,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
-import {
-  loadQueries,
-  parseQueryFile,
-  QUERIES_DIR,
-  QueryResult,
-  runQuery,
-  toCsv,
-} from "../lib/queries";
+import { loadQueries, parseQueryFile, QUERIES_DIR } from "../lib/queries";
+import { type QueryResult, runQuery, toCsv } from "../local/queries";
 
 const REPO = path.resolve(__dirname, "..");
 const GOLD = path.join(REPO, "test", "fixtures", "gold");

@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { expect } from "chai";
 import aslValidator from "asl-validator";
 import { StateMachine } from "aws-local-stepfunctions";
-import { describeCondition, toMermaid } from "../lib/mermaid";
+import { describeCondition, toMermaid } from "../tools/mermaid";
 import { withResolvers } from "../lib/polyfills";
 import {
   buildDefinition,

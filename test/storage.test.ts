@@ -1,7 +1,7 @@
 import { expect } from "chai";
 
 import { BUCKETS, PURPOSE_TAG, lifecycleRules } from "../lib/storage";
-import { MOCK_ACCOUNT } from "../lib/synth";
+import { MOCK_ACCOUNT } from "../tools/synth";
 import { STACKS, byType, graphOf, json } from "./harness";
 
 const T = {

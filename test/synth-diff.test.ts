@@ -5,7 +5,7 @@ import * as path from "node:path";
 
 import { expect } from "chai";
 
-import { type GraphRow, diffGraphs, diffValues, renderMarkdown } from "../lib/graph-diff";
+import { type GraphRow, diffGraphs, diffValues, renderMarkdown } from "../tools/graph-diff";
 import { repo } from "./harness";
 
 const read = (f: string) =>

@@ -13,7 +13,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
 
-import { PROJECT } from "./config";
+import { PROJECT } from "../lib/config";
 
 /** The repository root (where Pulumi.yaml lives). */
 export const ROOT = path.resolve(__dirname, "..");
@@ -366,7 +366,7 @@ function mockCall(token: string, region: string): Record<string, unknown> {
       };
     default:
       throw new Error(
-        `Unmocked invoke ${token}: the offline synthesis knows only getCallerIdentity, getRegion, getPartition and getAvailabilityZones. Add a realistic result for it in lib/synth.ts mockCall().`,
+        `Unmocked invoke ${token}: the offline synthesis knows only getCallerIdentity, getRegion, getPartition and getAvailabilityZones. Add a realistic result for it in tools/synth.ts mockCall().`,
       );
   }
 }

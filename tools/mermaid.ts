@@ -9,7 +9,7 @@ import type {
   ChoiceState,
   DataTest,
   Retrier,
-} from "./state-machine";
+} from "../lib/state-machine";
 
 /** Short edge labels for Choice rules: state name -> one label per rule, in rule order. */
 export type ChoiceLabels = Record<string, readonly string[]>;

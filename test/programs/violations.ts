@@ -245,7 +245,7 @@ new aws.iam.Role("planted-trust-principal", {
   // iam-trust-policy-principals
   assumeRolePolicy: doc({
     Effect: "Allow",
-    Principal: { AWS: "arn:aws:iam::999999999999:root" },
+    Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/ci` },
     Action: "sts:AssumeRole",
   }),
 });
@@ -275,6 +275,36 @@ new aws.sns.TopicPolicy("planted-topic-policy", {
   policy: topic.arn.apply((arn) =>
     doc({ Sid: "Open", Effect: "Allow", Principal: "*", Action: "sns:Publish", Resource: arn }),
   ),
+});
+
+new aws.kms.Grant("planted-foreign-grant", {
+  // iam-foreign-access
+  keyId: key.keyId,
+  granteePrincipal: "arn:aws:iam::999999999999:root",
+  operations: ["Decrypt"],
+});
+new aws.cloudcontrol.Resource("planted-cloudcontrol-bucket", {
+  // cloudcontrol-resource-reviewed
+  typeName: "AWS::S3::Bucket",
+  desiredState: JSON.stringify({
+    PublicAccessBlockConfiguration: {
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    },
+    OwnershipControls: { Rules: [{ ObjectOwnership: "BucketOwnerEnforced" }] },
+    VersioningConfiguration: { Status: "Enabled" },
+  }),
+});
+new aws.ecr.RepositoryPolicy("planted-unjudged-type", {
+  // policy-bearing-types-reviewed
+  repository: "planted",
+  policy: doc({
+    Effect: "Allow",
+    Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
+    Action: "ecr:BatchGetImage",
+  }),
 });
 
 // ------------------------------------------------------------------ planted: operations

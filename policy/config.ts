@@ -27,6 +27,12 @@ export const defaultEnforcementLevel: EnforcementLevel = "mandatory";
  */
 export const PURPOSE_TAG = "spotify-pipeline:purpose";
 
+/**
+ * The purpose of the server access log bucket. It exempts a bucket from SSE-KMS, versioning and
+ * logging only where the graph proves it (policy/buckets.ts `provenPurposeOf`).
+ */
+export const LOG_BUCKET_PURPOSE = "access-logs";
+
 const purposes = (description: string, defaults: string[]) => ({
   type: "array" as const,
   items: { type: "string" as const, minLength: 1 },

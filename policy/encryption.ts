@@ -432,6 +432,51 @@ export const glueDataCatalogEncryption: ResourceValidationPolicy = {
   ),
 };
 
+/** Athena databases (aws.athena.Database) encrypt their query results with KMS. */
+export const athenaDatabaseEncryption: ResourceValidationPolicy = {
+  name: "athena-database-encryption",
+  description:
+    "Checks that every Athena database created through aws.athena.Database encrypts the results of its creation query with KMS (encryptionConfiguration: SSE_KMS or CSE_KMS with a customer managed key).",
+  validateResource: ofType("aws:athena/database:Database", (props, args, report) => {
+    const option = known(at(props, "encryptionConfiguration", "encryptionOption"));
+    const key = at(props, "encryptionConfiguration", "kmsKey");
+    const what = `Athena database '${args.name}'`;
+    if (option !== "SSE_KMS" && option !== "CSE_KMS") {
+      report(
+        must(
+          what,
+          "encrypt with KMS (encryptionConfiguration.encryptionOption SSE_KMS or CSE_KMS, kmsKey)",
+          `encryptionOption ${show(option)}`,
+        ),
+      );
+    } else if (!isSet(key) || (typeof key === "string" && AWS_MANAGED_KEY.test(key))) {
+      report(
+        must(what, "use a customer managed KMS key (encryptionConfiguration.kmsKey)", show(key)),
+      );
+    }
+  }),
+};
+
+/** Step Functions state machines encrypt their data with a customer managed key. */
+export const sfnEncryption: ResourceValidationPolicy = {
+  name: "sfn-encryption",
+  description:
+    "Checks that every Step Functions state machine encrypts its definition and execution data with a customer managed KMS key (encryptionConfiguration type CUSTOMER_MANAGED_KMS_KEY, kmsKeyId).",
+  validateResource: ofType("aws:sfn/stateMachine:StateMachine", (props, args, report) => {
+    const type = known(at(props, "encryptionConfiguration", "type"));
+    const key = at(props, "encryptionConfiguration", "kmsKeyId");
+    if (type !== "CUSTOMER_MANAGED_KMS_KEY" || !isSet(key)) {
+      report(
+        must(
+          `State machine '${args.name}'`,
+          "encrypt with a customer managed KMS key (encryptionConfiguration: type CUSTOMER_MANAGED_KMS_KEY, kmsKeyId)",
+          `type ${show(type)}, kmsKeyId ${isSet(key) ? "set" : "none"}`,
+        ),
+      );
+    }
+  }),
+};
+
 /** The encryption policies, in report order. */
 export const encryptionPolicies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
   s3BucketSseKms,
@@ -443,4 +488,6 @@ export const encryptionPolicies: (ResourceValidationPolicy | StackValidationPoli
   glueSecurityConfigurationRequired,
   athenaWorkgroupEncryption,
   glueDataCatalogEncryption,
+  athenaDatabaseEncryption,
+  sfnEncryption,
 ];

@@ -65,6 +65,7 @@ describe("state machine role (lib/iam/states.ts)", () => {
       "PublishNotifications",
       "DecryptRunSummaries",
       "EncryptNotifications",
+      "UseKeyForStateMachine",
       "DeliverLogs",
       "Tracing",
     ]);
@@ -140,6 +141,7 @@ describe("state machine role (lib/iam/states.ts)", () => {
     const only = statesRolePolicy({ ...ROLE_ARGS, taskResources: [RESOURCES.glueStartJobRunSync] });
     expect(only.Statement.map((x) => x.Sid)).to.deep.equal([
       "RunGlueJob",
+      "UseKeyForStateMachine",
       "DeliverLogs",
       "Tracing",
     ]);

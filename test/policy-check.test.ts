@@ -59,6 +59,8 @@ const PLANTED: Record<string, [string, string]> = {
   "iam-passrole-scoped": [T.policy, "planted-passrole"],
   "iam-no-not-elements": [T.rolePolicy, "planted-not-action"],
   "iam-foreign-access": ["aws:kms/grant:Grant", "planted-foreign-grant"],
+  "sfn-encryption": [T.stateMachine, "planted-sfn-encryption"],
+  "athena-database-encryption": ["aws:athena/database:Database", "planted_athena_database"],
   "cloudcontrol-resource-reviewed": [
     "aws:cloudcontrol/resource:Resource",
     "planted-cloudcontrol-bucket",

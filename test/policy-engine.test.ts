@@ -48,7 +48,7 @@ describe("policy pack under @pulumi/policy's analyzer server", function () {
   });
   after(() => server?.stop());
 
-  it("announces the pack as the CLI sees it: name, version, 34 policies, config schemas", async () => {
+  it("announces the pack as the CLI sees it: name, version, 36 policies, config schemas", async () => {
     const info = await analyzerInfo(server);
     expect(info.getName()).to.equal("spotify-pipeline");
     expect(info.getVersion()).to.equal("0.1.0");

@@ -1238,6 +1238,14 @@ export const STATE_MACHINE: RoleTable = {
       by: "identity:EncryptNotifications",
       why: "SNS decrypts the data key on the publisher's behalf",
     },
+    {
+      action: "kms:GenerateDataKey",
+      resource: "{key}",
+      context: { "kms:EncryptionContext:aws:states:stateMachineArn": "{stateMachine}" },
+      expect: "Allowed",
+      by: "identity:UseKeyForStateMachine",
+      why: "Step Functions encrypts the execution data of the state machine with the pipeline key",
+    },
     ...["logs:CreateLogDelivery", "logs:PutResourcePolicy", "logs:DescribeLogGroups"].map(
       (action): Request => ({
         action,

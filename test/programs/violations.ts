@@ -312,12 +312,16 @@ const machine = (
   name: string,
   logging: aws.types.input.sfn.StateMachineLoggingConfiguration,
   tracing: boolean,
+  encrypted = true,
 ) =>
   new aws.sfn.StateMachine(name, {
     roleArn: sfnRole.arn,
     definition: JSON.stringify({ StartAt: "Done", States: { Done: { Type: "Succeed" } } }),
     loggingConfiguration: logging,
     tracingConfiguration: { enabled: tracing },
+    ...(encrypted
+      ? { encryptionConfiguration: { type: "CUSTOMER_MANAGED_KMS_KEY", kmsKeyId: key.arn } }
+      : {}),
   });
 const logging = {
   level: "ERROR",
@@ -326,6 +330,13 @@ const logging = {
 };
 machine("planted-sfn-logging", { ...logging, level: "OFF" }, true); // sfn-logging
 machine("planted-sfn-tracing", logging, false); // sfn-tracing
+machine("planted-sfn-encryption", logging, true, false); // sfn-encryption
+new aws.athena.Database("planted_athena_database", {
+  // athena-database-encryption
+  name: "planted_athena_database",
+  bucket: "planted-results",
+  encryptionConfiguration: { encryptionOption: "SSE_S3" },
+});
 new aws.cloudwatch.LogGroup("planted-log-retention", { kmsKeyId: key.arn }); // log-group-retention
 new aws.cloudwatch.MetricAlarm("planted-alarm", {
   // alarm-actions

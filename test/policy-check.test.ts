@@ -125,6 +125,50 @@ describe("npm run policy:check", () => {
     for (const v of found) expect(v.message, v.policy).to.include(`'${v.name}'`);
   });
 
+  it("agrees with a graph printed by `npm run synth -- --json` (what an external engine sees)", async function () {
+    this.timeout(60_000);
+    const program = ["--stack", "prod", "--program", "test/programs/evasions.ts"];
+    const synth = await new Promise<Run>((resolve, reject) => {
+      const child = spawn(
+        process.execPath,
+        ["--import", "tsx", "scripts/synth.ts", ...program, "--json"],
+        {
+          cwd: ROOT,
+        },
+      );
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+      child.on("error", reject);
+      child.on("close", (code) => resolve({ code, stdout, stderr }));
+    });
+    expect(synth.code, synth.stderr).to.equal(0);
+    const printed = JSON.parse(synth.stdout) as {
+      urn: string;
+      type: string;
+      inputs: Record<string, unknown>;
+      dependsOn: string[];
+      propertyDependencies: Record<string, string[]>;
+    }[];
+    const bucket = printed.find((r) => r.type === T.bucket)!;
+    expect(bucket.inputs.bucket, "auto-name").to.be.a("string");
+    expect(printed.some((r) => Object.keys(r.propertyDependencies).length > 0)).to.equal(true);
+    expect(printed.some((r) => r.dependsOn.length > 0)).to.equal(true);
+    const file = path.join(dir, "corpus.json");
+    fs.writeFileSync(file, synth.stdout);
+    const [fromGraph, fromProgram] = await Promise.all([
+      policyCheck("--stack", "prod", "--graph", file, "--json"),
+      policyCheck(...program, "--json"),
+    ]);
+    expect(fromGraph.code).to.equal(1);
+    const rows = (r: Run) =>
+      (JSON.parse(r.stdout) as { policy: string; level: string; name: string; message: string }[])
+        .map((v) => JSON.stringify([v.policy, v.level, v.name, v.message]))
+        .sort();
+    expect(rows(fromGraph)).to.deep.equal(rows(fromProgram));
+  });
+
   it("plants one violation for every policy of the pack", () => {
     expect(Object.keys(PLANTED).sort()).to.deep.equal(policies.map((p) => p.name).sort());
   });

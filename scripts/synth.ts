@@ -61,8 +61,12 @@ const AUTO_NAMED: readonly string[] = ["bucket", "name"];
  * in other resources' ARNs), protection, and the dependencies and property dependencies the
  * engine hands stack policies. `npm run policy:check -- --graph <file>` reads it back.
  */
-export function engineView(graph: Graph): GraphResource[] {
-  return graph.resources.map((r) => {
+export function engineView(
+  graph: Graph,
+): (Omit<GraphResource, "parent"> & { parent: string | null })[] {
+  return graph.resources.map((resource) => {
+    // `parent: null` at the top level, as tools/graph-diff.ts reads rows.
+    const r = { ...resource, parent: resource.parent ?? null };
     if (!r.custom || r.type.startsWith("pulumi:")) return r;
     // Physical names do not depend on the region; ARNs are not inputs.
     const { state } = mockOutputs(r.type, r.name, r.inputs, "");

@@ -18,6 +18,7 @@
  * @see https://docs.aws.amazon.com/step-functions/latest/dg/connect-glue.html
  */
 
+import { runSummaryKey } from "./contract";
 import { INCOMING_PREFIX, MARKER_NAME } from "./iam/events";
 
 // ---------------------------------------------------------------------------------------------
@@ -203,13 +204,8 @@ export const GLUE_STATE_TIMEOUT_MARGIN_SECONDS = 900;
 /** Timeout of each AWS SDK call (GetCrawler, StartCrawler, GetObject, Publish), in seconds. */
 export const SDK_CALL_TIMEOUT_SECONDS = 60;
 
-/** Prefix of run summaries in the processed bucket (docs/contracts.md). */
-export const RUN_SUMMARY_PREFIX = "runs/";
-
-/** Key of a run's summary object in the processed bucket: `runs/<run_id>/summary.json`. */
-export function runSummaryKey(runId: string): string {
-  return `${RUN_SUMMARY_PREFIX}${runId}/summary.json`;
-}
+/** The run summary's key and prefix in the processed bucket (glue/contract.json `summary`). */
+export { RUN_SUMMARY_PREFIX, runSummaryKey } from "./contract";
 
 /** Thrown by `buildDefinition` for invalid parameters; `problems` lists each one. */
 export class StateMachineParamsError extends Error {
@@ -672,7 +668,7 @@ export function buildDefinition(params: StateMachineParams): AslDefinition {
   const p = resolveStateMachineParams(params);
   const subjects = notificationSubjects(p.pipelineName);
   const glueRetry = retrier(TRANSIENT_GLUE_ERRORS, p.retry);
-  const summaryUri = `s3://${p.summaryBucket}/${RUN_SUMMARY_PREFIX}{}/summary.json`;
+  const summaryUri = `s3://${p.summaryBucket}/${runSummaryKey("{}")}`;
 
   const states: Record<StateName, AslState> = {
     CheckInput: {
@@ -905,7 +901,7 @@ export function buildDefinition(params: StateMachineParams): AslDefinition {
       Resource: RESOURCES.s3GetObject,
       Parameters: {
         Bucket: p.summaryBucket,
-        "Key.$": `States.Format('${RUN_SUMMARY_PREFIX}{}/summary.json', ${PATH.runId})`,
+        "Key.$": `States.Format('${runSummaryKey("{}")}', ${PATH.runId})`,
       },
       TimeoutSeconds: SDK_CALL_TIMEOUT_SECONDS,
       ResultSelector: { "body.$": "States.StringToJson($.Body)" },

@@ -45,7 +45,7 @@ import {
   type StatesMachineMessage,
   type TaskStateName,
 } from "../lib/state-machine";
-import { ENTITIES, loadContract, type Entity } from "./contract";
+import { ENTITIES, loadContract, type Entity } from "../lib/contract";
 import type { DurationTrendRow, MostPopularArtistRow, TrackCountByAlbumRow } from "./dashboard";
 import type { RunSummary } from "./etl";
 import { DEFAULT_SEED, MAX_TRACKS, MIN_TRACKS_WITH_DIRTY, generateSample } from "./generate";

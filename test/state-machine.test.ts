@@ -546,7 +546,7 @@ describe("state machine definition", () => {
       });
     });
 
-    it("runSummaryKey follows docs/contracts.md", () => {
+    it("runSummaryKey follows glue/contract.json summary.path", () => {
       expect(runSummaryKey("2024-06-01-batch-42")).to.equal(
         "runs/2024-06-01-batch-42/summary.json",
       );

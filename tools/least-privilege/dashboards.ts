@@ -24,7 +24,7 @@ const quickSightTrust = trustRows(
 export const QUICKSIGHT: RoleTable = {
   id: "quicksight",
   title: "QuickSight data source role",
-  component: "spotify-pipeline:analytics:Dashboards",
+  component: "spotify-pipeline:dashboards:Dashboards",
   suffix: "-role",
   session: "QuickSight",
   allowed: [

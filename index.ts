@@ -12,7 +12,7 @@ import { Monitoring } from "./components/monitoring";
 import { Notifications } from "./components/notifications";
 import { Orchestration } from "./components/orchestration";
 import { MedallionStorage } from "./components/storage";
-import { PROJECT, loadStackConfig } from "./lib/config";
+import { PROJECT, loadStackConfig, stackTags } from "./lib/config";
 import { catalogDatabaseName } from "./lib/glue";
 import { partitionOf } from "./lib/iam/document";
 
@@ -20,17 +20,10 @@ const config = loadStackConfig();
 const prefix = `spotify-${config.stack}`;
 
 /** Every resource goes through this provider: its default tags mark ownership and cost. */
+const tags = stackTags(config);
 const provider = new aws.Provider(`${prefix}-aws`, {
   region: config.region as aws.Region,
-  defaultTags: {
-    tags: {
-      project: PROJECT,
-      stack: config.stack,
-      environment: config.environment,
-      owner: config.owner,
-      ...(config.costCenter ? { "cost-center": config.costCenter } : {}),
-    },
-  },
+  defaultTags: { tags },
 });
 const opts: pulumi.ComponentResourceOptions = { providers: { aws: provider } };
 
@@ -49,13 +42,12 @@ const storage = new MedallionStorage(
     rawDataArchiveDays: config.rawDataArchiveDays,
     noncurrentVersionExpirationDays: config.noncurrentVersionExpirationDays,
     athenaResultsExpirationDays: config.athenaResultsExpirationDays,
-    accessLogExpirationDays: Math.max(config.logRetentionDays, 90),
-    keyDeletionWindowInDays: config.environment === "prod" ? 30 : 7,
+    accessLogExpirationDays: config.accessLogExpirationDays,
+    keyDeletionWindowInDays: config.keyDeletionWindowInDays,
   },
   opts,
 );
 
-// --- ETL (components/etl.ts: GlueEtl) goes here ---
 const etl = new GlueEtl(
   `${prefix}-etl`,
   {
@@ -85,7 +77,6 @@ export const glueCrawlerName = etl.crawlerName;
 /** Data Catalog database of the warehouse (Athena). */
 export const glueDatabaseName = etl.databaseName;
 
-// --- notifications, orchestration and monitoring (components/notifications.ts, orchestration.ts, monitoring.ts) go here ---
 const pipelineName = `${PROJECT}-${config.stack}`;
 // The topic policy names the state machine's role and the Glue failure rule, which both need the
 // topic's ARN first: deferred outputs, resolved once they exist.
@@ -153,7 +144,6 @@ export const notificationTopicArn = notifications.topicArn;
 export const monitoringDashboardName = monitoring.dashboardName;
 export const monitoringDashboardUrl = monitoring.dashboardUrl;
 
-// --- analytics and dashboards (components/analytics.ts, dashboards.ts) go here ---
 const analytics = new Analytics(
   `${prefix}-analytics`,
   {
@@ -186,13 +176,7 @@ const dashboards = config.quicksight.enabled
         importMode: config.quicksight.importMode,
         refreshScheduleFrequency: config.quicksight.refreshScheduleFrequency,
         // Cloud Control resources (the dashboard) do not receive the provider's defaultTags.
-        tags: {
-          project: PROJECT,
-          stack: config.stack,
-          environment: config.environment,
-          owner: config.owner,
-          ...(config.costCenter ? { "cost-center": config.costCenter } : {}),
-        },
+        tags,
       },
       opts,
     )

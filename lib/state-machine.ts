@@ -19,6 +19,12 @@
  */
 
 import { runSummaryKey } from "./contract";
+import {
+  CRAWLER_POLL_SECONDS,
+  JOB_TIMEOUT_MINUTES,
+  MAX_CRAWLER_POLLS,
+  RUN_DEFAULTS,
+} from "./limits";
 import { INCOMING_PREFIX, MARKER_NAME } from "./iam/events";
 
 // ---------------------------------------------------------------------------------------------
@@ -183,12 +189,10 @@ export type ResolvedStateMachineParams = Required<Omit<StateMachineParams, "retr
   retry: RetrySettings;
 };
 
-/** Defaults of the optional parameters (kept in line with the stack config defaults). */
+/** Defaults of the optional parameters (the pacing from lib/limits.ts `RUN_DEFAULTS`). */
 export const STATE_MACHINE_DEFAULTS = {
   pipelineName: "spotify-pipeline",
-  jobTimeoutMinutes: 60,
-  crawlerPollSeconds: 30,
-  maxCrawlerPolls: 40,
+  ...RUN_DEFAULTS,
   retry: { intervalSeconds: 15, maxAttempts: 3, backoffRate: 2, maxDelaySeconds: 300 },
 } as const satisfies Omit<
   ResolvedStateMachineParams,
@@ -196,7 +200,7 @@ export const STATE_MACHINE_DEFAULTS = {
 >;
 
 /** Glue's maximum job run timeout for batch jobs, in minutes. */
-export const MAX_JOB_TIMEOUT_MINUTES = 2880;
+export const MAX_JOB_TIMEOUT_MINUTES = JOB_TIMEOUT_MINUTES.max;
 
 /** Extra seconds the RunGlueJob state waits beyond the Glue timeout (queueing, start-up). */
 export const GLUE_STATE_TIMEOUT_MARGIN_SECONDS = 900;
@@ -300,30 +304,13 @@ export function validateStateMachineParams(params: StateMachineParams): string[]
       `pipelineName must be 1 to 60 printable ASCII characters (it starts the SNS subject, limited to 100); found ${show(p.pipelineName)}.`,
     );
   }
-  checkInt(
-    problems,
-    "jobTimeoutMinutes",
-    p.jobTimeoutMinutes,
-    1,
-    MAX_JOB_TIMEOUT_MINUTES,
-    "Glue's limit for batch jobs",
-  );
-  checkInt(
-    problems,
-    "crawlerPollSeconds",
-    p.crawlerPollSeconds,
-    1,
-    3600,
-    "seconds between crawler polls",
-  );
-  checkInt(
-    problems,
-    "maxCrawlerPolls",
-    p.maxCrawlerPolls,
-    1,
-    1000,
-    "crawler polls before giving up",
-  );
+  for (const [name, value, range] of [
+    ["jobTimeoutMinutes", p.jobTimeoutMinutes, JOB_TIMEOUT_MINUTES],
+    ["crawlerPollSeconds", p.crawlerPollSeconds, CRAWLER_POLL_SECONDS],
+    ["maxCrawlerPolls", p.maxCrawlerPolls, MAX_CRAWLER_POLLS],
+  ] as const) {
+    checkInt(problems, name, value, range.min, range.max, range.what);
+  }
   checkInt(
     problems,
     "retry.intervalSeconds",

@@ -13,7 +13,7 @@ import { Notifications } from "./components/notifications";
 import { Orchestration } from "./components/orchestration";
 import { MedallionStorage } from "./components/storage";
 import { PROJECT, loadStackConfig, stackTags } from "./lib/config";
-import { catalogDatabaseName } from "./lib/glue";
+import { catalogDatabaseName } from "./lib/etl";
 import { partitionOf } from "./lib/iam/document";
 
 const config = loadStackConfig();

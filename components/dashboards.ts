@@ -14,7 +14,7 @@ import {
   refreshSchedule,
   resourcePermissions,
 } from "../lib/dashboards";
-import { quickSightAccessPolicy, quickSightTrustPolicy } from "../lib/iam/analytics";
+import { quickSightAccessPolicy, quickSightTrustPolicy } from "../lib/iam/dashboards";
 import { loadQueries } from "../lib/queries";
 import { VISUALS } from "../lib/visuals";
 import { RESULTS_PREFIX } from "./analytics";

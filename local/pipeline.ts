@@ -31,7 +31,7 @@ import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import type { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import type { StateMachine } from "aws-local-stepfunctions";
-import { GOLD_TABLE, catalogDatabaseName } from "../lib/glue";
+import { GOLD_TABLE, catalogDatabaseName } from "../lib/etl";
 import { INCOMING_PREFIX, MARKER_NAME } from "../lib/iam/events";
 import { loadQueries } from "../lib/queries";
 import { runQuery, toCsv, type QueryResult } from "./queries";
@@ -386,7 +386,7 @@ export function tableFiles(dir: string): string[] {
   const found: string[] = [];
   const walk = (d: string): void => {
     for (const entry of fs.readdirSync(d, { withFileTypes: true })) {
-      // Spark's _SUCCESS and _temporary/ (lib/glue.ts CRAWLER_EXCLUSIONS), Hadoop's hidden .crc.
+      // Spark's _SUCCESS and _temporary/ (lib/etl.ts CRAWLER_EXCLUSIONS), Hadoop's hidden .crc.
       if (entry.name.startsWith("_") || entry.name.startsWith(".")) continue;
       if (entry.name.endsWith("_$folder$")) continue;
       const full = path.join(d, entry.name);

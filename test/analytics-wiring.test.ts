@@ -5,7 +5,7 @@ import { expect } from "chai";
 
 import { Analytics } from "../components/analytics";
 import { Dashboards } from "../components/dashboards";
-import { quickSightAccessPolicy, quickSightTrustPolicy } from "../lib/iam/analytics";
+import { quickSightAccessPolicy, quickSightTrustPolicy } from "../lib/iam/dashboards";
 import { loadQueries } from "../lib/queries";
 import { customSql, dashboardDefinition, inputColumns, refreshSchedule } from "../lib/dashboards";
 import { VISUALS } from "../lib/visuals";

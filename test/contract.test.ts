@@ -19,7 +19,7 @@ import {
   type DatasetContract,
   runSummaryKey,
 } from "../lib/contract";
-import { STAGING_INPUT_PREFIX } from "../lib/glue";
+import { STAGING_INPUT_PREFIX } from "../lib/etl";
 import { INCOMING_PREFIX, MARKER_NAME } from "../lib/iam/events";
 import { readContractsDoc, withContractSection } from "../tools/contracts-doc";
 import { repo } from "./harness";

@@ -9,7 +9,7 @@ import {
   type QuickSightAccessArgs,
   quickSightAccessPolicy,
   quickSightTrustPolicy,
-} from "../lib/iam/analytics";
+} from "../lib/iam/dashboards";
 import {
   type ComboChartVisual,
   INPUT_COLUMN_TYPE,
@@ -390,7 +390,7 @@ describe("QuickSight definitions (lib/dashboards.ts, pure)", () => {
   });
 });
 
-describe("QuickSight role policies (lib/iam/analytics.ts, pure)", () => {
+describe("QuickSight role policies (lib/iam/dashboards.ts, pure)", () => {
   const args: QuickSightAccessArgs = {
     partition: "aws",
     region: "eu-west-1",

@@ -152,21 +152,21 @@ function validate(opts: GenerateOptions): string[] {
   const { tracks, seed, outDir } = opts;
   const dirtyShare = opts.dirtyShare ?? DEFAULT_DIRTY_SHARE;
   if (!Number.isInteger(tracks) || tracks < 1 || tracks > MAX_TRACKS) {
-    problems.push(`tracks must be a whole number from 1 to ${MAX_TRACKS}; got ${tracks}.`);
+    problems.push(`tracks must be a whole number from 1 to ${MAX_TRACKS}; found ${tracks}.`);
   } else if (dirtyShare > 0 && tracks < MIN_TRACKS_WITH_DIRTY) {
     problems.push(
-      `tracks must be at least ${MIN_TRACKS_WITH_DIRTY} to plant every dirty kind; got ${tracks}. ` +
+      `tracks must be at least ${MIN_TRACKS_WITH_DIRTY} to plant every dirty kind; found ${tracks}. ` +
         `Use ${MIN_TRACKS_WITH_DIRTY} or more tracks, or dirtyShare 0.`,
     );
   }
   if (!Number.isSafeInteger(seed) || seed < 0) {
-    problems.push(`seed must be a whole number >= 0; got ${seed}.`);
+    problems.push(`seed must be a whole number >= 0; found ${seed}.`);
   }
   if (!(dirtyShare >= 0 && dirtyShare <= 0.2)) {
-    problems.push(`dirtyShare must be between 0 and 0.2 (e.g. 0.01 for 1%); got ${dirtyShare}.`);
+    problems.push(`dirtyShare must be between 0 and 0.2 (e.g. 0.01 for 1%); found ${dirtyShare}.`);
   }
   if (typeof outDir !== "string" || outDir.trim() === "") {
-    problems.push(`outDir must be a folder path; got ${JSON.stringify(outDir)}.`);
+    problems.push(`outDir must be a folder path; found ${JSON.stringify(outDir)}.`);
   }
   return problems;
 }

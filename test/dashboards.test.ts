@@ -534,7 +534,7 @@ describe("QuickSight role policies (lib/iam/dashboards.ts, pure)", () => {
   ] as const) {
     it(`refuses ${field} ${JSON.stringify(value)} with the expected form`, () => {
       expect(() => quickSightAccessPolicy({ ...args, [field]: value })).to.throw(
-        `${field}: got ${JSON.stringify(value)}; expected a key prefix without wildcards that ends in "/", e.g. "tracks/".`,
+        `${field} must be a key prefix without wildcards that ends in "/", e.g. "tracks/"; found ${JSON.stringify(value)}.`,
       );
     });
   }

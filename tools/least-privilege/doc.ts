@@ -68,15 +68,8 @@ export const VARIANTS: readonly Variant[] = [
       quicksight: { enabled: true, principalArn: QUICKSIGHT_PRINCIPAL },
       dataCatalogEncryption: true,
     },
-    features: [
-      "scheduleRule",
-      "vpc",
-      "subnet",
-      "securityGroup",
-      "connection",
-      "dashboard",
-      "catalogKey",
-    ],
+    // Every optional feature.
+    features: [...OPTIONAL_FACTS],
   },
 ];
 

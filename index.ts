@@ -29,13 +29,13 @@ const opts: pulumi.ComponentResourceOptions = { providers: { aws: provider } };
 
 const identity = aws.getCallerIdentityOutput({}, { provider });
 const partition = partitionOf(config.region);
+/** Where every component builds its ARNs and policies: this account, region and partition. */
+const account = { accountId: identity.accountId, region: config.region, partition };
 
 const storage = new MedallionStorage(
   prefix,
   {
-    accountId: identity.accountId,
-    region: config.region,
-    partition,
+    ...account,
     protectData: config.protectData,
     forceDestroy: config.forceDestroy,
     rawDataTransitionDays: config.rawDataTransitionDays,
@@ -51,9 +51,7 @@ const storage = new MedallionStorage(
 const etl = new GlueEtl(
   `${prefix}-etl`,
   {
-    accountId: identity.accountId,
-    region: config.region,
-    partition,
+    ...account,
     keyArn: storage.keyArn,
     stagingBucket: storage.buckets.staging.name,
     processedBucket: storage.buckets.processed.name,
@@ -85,9 +83,7 @@ const [glueFailureRuleArn, resolveGlueFailureRuleArn] = pulumi.deferredOutput<st
 const notifications = new Notifications(
   `${prefix}-notifications`,
   {
-    accountId: identity.accountId,
-    region: config.region,
-    partition,
+    ...account,
     keyArn: storage.keyArn,
     publisherRoleArns: [stateMachineRoleArn],
     eventRuleArns: [glueFailureRuleArn],
@@ -100,9 +96,7 @@ const notifications = new Notifications(
 const orchestration = new Orchestration(
   `${prefix}-orchestration`,
   {
-    accountId: identity.accountId,
-    region: config.region,
-    partition,
+    ...account,
     keyArn: storage.keyArn,
     jobName: etl.jobName,
     jobArn: etl.jobArn,
@@ -161,9 +155,7 @@ const dashboards = config.quicksight.enabled
   ? new Dashboards(
       `${prefix}-quicksight`,
       {
-        accountId: identity.accountId,
-        region: config.region,
-        partition,
+        ...account,
         workgroupName: analytics.workgroupName,
         workgroupArn: analytics.workgroupArn,
         databaseName: analytics.databaseName,

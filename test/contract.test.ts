@@ -87,7 +87,7 @@ describe("dataset contract (glue/contract.json, lib/contract.ts)", () => {
     expect(Object.keys(CONTRACT.inputs)).to.deep.equal([...ENTITIES]);
   });
 
-  it("glue/job.py reads the same quarantine reasons", function () {
+  it("glue/job.py reads the same quarantine reasons and entities", function () {
     this.timeout(20_000);
     const python = repo(".venv", "bin", "python");
     if (!fs.existsSync(python)) this.skip();
@@ -95,12 +95,12 @@ describe("dataset contract (glue/contract.json, lib/contract.ts)", () => {
       python,
       [
         "-c",
-        "import json, job; print(json.dumps(job.contract_reasons(job.load_contract(job.find_glue_files()[0]))))",
+        "import json, job; c = job.load_contract(job.find_glue_files()[0]); print(json.dumps([job.contract_reasons(c), job.ENTITIES]))",
       ],
       { cwd: repo("glue"), encoding: "utf8" },
     );
     expect(run.stderr).to.equal("");
-    expect(JSON.parse(run.stdout)).to.deep.equal([...REASONS]);
+    expect(JSON.parse(run.stdout)).to.deep.equal([[...REASONS], [...ENTITIES]]);
   });
 
   it("docs/contracts.md's generated section is current (npm run docs:contracts)", () => {

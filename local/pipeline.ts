@@ -1322,7 +1322,7 @@ function dashboardRows<T>(results: Map<string, QueryResult>, name: string, colum
   if (missing.length > 0) {
     throw new Error(
       `queries/${name}.sql returns ${result.columns.join(", ")}; the dashboard needs ` +
-        `${missing.join(", ")} (docs/contracts.md, "Athena queries used by dashboards").`,
+        `${missing.join(", ")} (lib/visuals.ts).`,
     );
   }
   return result.rows as unknown as T[];

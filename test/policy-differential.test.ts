@@ -16,7 +16,7 @@ import fc from "fast-check";
 
 import { type TrustedSet, foreignGrants } from "../policy/access";
 import { parsePolicyDocument } from "../policy/document";
-import { coreModules } from "../tools/least-privilege";
+import { coreModules } from "../tools/least-privilege/simulate";
 
 const TRUSTED = "123456789012";
 const FOREIGN = "999999999999";

@@ -26,21 +26,19 @@ import {
 } from "../tools/engine/compare";
 import {
   type OperationResult,
+  POLICY_PACK,
   ROOT,
   type Sandbox,
+  policyFlags,
   runOperation,
   sandbox,
 } from "../tools/engine/engine";
 import { type Graph, readStackConfig, synthesize } from "../tools/synth";
 import { analyzeWithServer, startPolicyServer } from "./fixtures/policy/engine";
 
-const POLICY_DIR = path.join(ROOT, "policy");
-
-/** The preview command lines CI runs (`.github/workflows`), as Automation API options. */
-export const previewPolicyFlags = (stack: string) => ({
-  policyPacks: [POLICY_DIR],
-  policyPackConfigs: [path.join(POLICY_DIR, `${stack}.json`)],
-});
+const POLICY_DIR = path.join(ROOT, POLICY_PACK);
+/** The preview flags CI runs (`.github/workflows`, checked by test/engine.test.ts). */
+const previewPolicyFlags = policyFlags;
 
 /** The config change each stack previews: logRetentionDays to another allowed value. */
 const RETENTION_CHANGE: Record<string, number> = { dev: 30, prod: 400 };
@@ -55,9 +53,15 @@ function ok(r: OperationResult, what: string): void {
 function failsWith(r: OperationResult, what: string, ...texts: string[]): string {
   check(!r.ok, `${what} must fail; it succeeded.`);
   const missing = texts.filter((t) => !r.error!.includes(t));
-  check(!missing.length, `${what}: the CLI's error must contain ${JSON.stringify(missing)}; found:\n${r.error}`);
+  check(
+    !missing.length,
+    `${what}: the CLI's error must contain ${JSON.stringify(missing)}; found:\n${r.error}`,
+  );
   // The CLI's own line, verbatim.
-  return r.error!.split("\n").find((l) => l.includes(texts[0]!))!.trim();
+  return r
+    .error!.split("\n")
+    .find((l) => l.includes(texts[0]!))!
+    .trim();
 }
 
 /** The resources the awsx double registers for each awsx:ec2:Vpc of the offline graph. */
@@ -66,10 +70,9 @@ function awsxChildren(graph: Graph, region: string): EngineOnly[] {
     .filter((r) => r.type === "awsx:ec2:Vpc")
     .flatMap((r) => {
       const layout = vpcLayout(r.name, r.inputs, region);
-      return [
-        layout.vpc,
-        ...layout.subnets.flatMap((s) => [s, s.routeTable, s.association]),
-      ].map(({ type, name }) => ({ type, name }));
+      return [layout.vpc, ...layout.subnets.flatMap((s) => [s, s.routeTable, s.association])].map(
+        ({ type, name }) => ({ type, name }),
+      );
     });
 }
 
@@ -163,7 +166,12 @@ function stackScenarios(stack: string): Scenario[] {
           op: "up",
           stack,
           program: "index.ts",
-          replaceProperty: { type: bucket.type, name: bucket.name, property: "bucket", value: "renamed-bucket" },
+          replaceProperty: {
+            type: bucket.type,
+            name: bucket.name,
+            property: "bucket",
+            value: "renamed-bucket",
+          },
         });
         const line = failsWith(r, "up replacing a protected bucket", "unable to replace resource");
         check(r.error!.includes(bucket.urn), `the refusal must name ${bucket.urn}`);
@@ -189,8 +197,18 @@ function stackScenarios(stack: string): Scenario[] {
       });
       ok(r, "preview after the config change");
       const updates = stepsWith(r.steps, "update");
-      const replaced = stepsWith(r.steps, "replace", "create-replacement", "delete-replaced", "create", "delete");
-      check(!replaced.length, `no replacement, create or delete may be previewed; found ${replaced}`);
+      const replaced = stepsWith(
+        r.steps,
+        "replace",
+        "create-replacement",
+        "delete-replaced",
+        "create",
+        "delete",
+      );
+      check(
+        !replaced.length,
+        `no replacement, create or delete may be previewed; found ${replaced}`,
+      );
       check(
         JSON.stringify(updates) === JSON.stringify(expected) && updates.length > 0,
         `updates must be exactly the offline diff's ${JSON.stringify(expected)}; found ${JSON.stringify(updates)}`,
@@ -205,7 +223,10 @@ function stackScenarios(stack: string): Scenario[] {
         const r = await runOperation(box, { op: "destroy", stack, program: "index.ts" });
         ok(r, "destroy");
         const deleted = stepsWith(r.steps, "delete").length;
-        check(deleted === graph.resources.length + 1, `destroy must delete every resource; deleted ${deleted}`);
+        check(
+          deleted === graph.resources.length + 1,
+          `destroy must delete every resource; deleted ${deleted}`,
+        );
         return `${deleted} resources deleted`;
       },
     });
@@ -214,7 +235,7 @@ function stackScenarios(stack: string): Scenario[] {
       name: "prod: destroy is refused while protectData is on",
       run: async () => {
         const r = await runOperation(box, { op: "destroy", stack, program: "index.ts" });
-        const line = failsWith(r, "destroy prod", "protected");
+        const line = failsWith(r, "destroy prod", "cannot be deleted", "because it is protected");
         return `refused: ${line}`;
       },
     });
@@ -228,7 +249,12 @@ const violations: Scenario = {
     const stack = "prod";
     const program = "test/programs/violations.ts";
     const box = sandbox([stack], "violations");
-    const r = await runOperation(box, { op: "preview", stack, program, ...previewPolicyFlags(stack) });
+    const r = await runOperation(box, {
+      op: "preview",
+      stack,
+      program,
+      ...previewPolicyFlags(stack),
+    });
     check(!r.ok, "preview of the planted violations must fail on mandatory violations");
     const graph = await synthesize({ stack, program, preview: true });
     const file = loadPolicyConfig(stack);
@@ -236,7 +262,11 @@ const violations: Scenario = {
     const server = await startPolicyServer();
     let online;
     try {
-      online = await analyzeWithServer(server, graph.resources, resolvePolicyConfig(policies, file));
+      online = await analyzeWithServer(
+        server,
+        graph.resources,
+        resolvePolicyConfig(policies, file),
+      );
     } finally {
       server.stop();
     }
@@ -247,7 +277,13 @@ const violations: Scenario = {
     const engine = r.policies.map((p) => key(p.policy, p.urn, p.message)).sort();
     const analyzer = online.map((d) => key(d.policy, d.urn, d.message)).sort();
     const evaluator = offline.violations
-      .map((v) => key(v.policy, v.type === "pulumi:pulumi:Stack" ? "" : byKey.get(`${v.type}::${v.name}`)!, v.message))
+      .map((v) =>
+        key(
+          v.policy,
+          v.type === "pulumi:pulumi:Stack" ? "" : byKey.get(`${v.type}::${v.name}`)!,
+          v.message,
+        ),
+      )
       .sort();
     const diff = (a: string[], b: string[]) => a.filter((x) => !b.includes(x));
     check(
@@ -259,7 +295,11 @@ const violations: Scenario = {
     const strip = (k: string) => {
       const [policy, urn, message] = JSON.parse(k) as string[];
       const description = policies.find((p) => p.name === policy)?.description ?? "";
-      return JSON.stringify([policy, urn, message!.startsWith(`${description}\n`) ? message!.slice(description.length + 1) : message]);
+      return JSON.stringify([
+        policy,
+        urn,
+        message!.startsWith(`${description}\n`) ? message!.slice(description.length + 1) : message,
+      ]);
     };
     const engineText = engine.map(strip).sort();
     check(
@@ -295,7 +335,11 @@ const errors: Scenario[] = [
         policyPacks: [pack],
         policyPackConfigs: [path.join(pack, "dev.json")],
       });
-      return failsWith(r, "preview with a pack missing its dependencies", "Cannot find module '@pulumi/policy'");
+      return failsWith(
+        r,
+        "preview with a pack missing its dependencies",
+        "Cannot find module '@pulumi/policy'",
+      );
     },
   },
   {
@@ -314,7 +358,12 @@ const errors: Scenario[] = [
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { only: { type: "string" } }, strict: true });
-  const groups: Scenario[][] = [stackScenarios("dev"), stackScenarios("prod"), [violations], errors];
+  const groups: Scenario[][] = [
+    stackScenarios("dev"),
+    stackScenarios("prod"),
+    [violations],
+    errors,
+  ];
   // A group's later scenarios build on its earlier ones: keep the group up to the last match.
   const chosen = groups.flatMap((g) => {
     if (!values.only) return g;

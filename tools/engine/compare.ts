@@ -49,7 +49,9 @@ function assetsAsMarkers(value: unknown): unknown {
 
 function comparableInputs(type: string, inputs: Record<string, unknown>): unknown {
   const own = type.startsWith("pulumi:providers:")
-    ? Object.fromEntries(Object.entries(inputs).filter(([k]) => !ENGINE_PROVIDER_INPUTS.includes(k)))
+    ? Object.fromEntries(
+        Object.entries(inputs).filter(([k]) => !ENGINE_PROVIDER_INPUTS.includes(k)),
+      )
     : inputs;
   return assetsAsMarkers(own);
 }
@@ -68,7 +70,13 @@ export function compareState(
   const byUrn = new Map(state.map((r) => [r.urn, r]));
   const offlineUrns = new Set(offline.map((r) => r.urn));
   const allowed = new Set(engineOnly.map((r) => `${r.type}::${r.name}`));
-  const result: StateComparison = { missing: [], unexpected: [], inputs: [], options: [], compared: 0 };
+  const result: StateComparison = {
+    missing: [],
+    unexpected: [],
+    inputs: [],
+    options: [],
+    compared: 0,
+  };
   for (const r of offline) {
     const s = byUrn.get(r.urn);
     if (!s) {
@@ -85,8 +93,7 @@ export function compareState(
     }
     // The engine parents top-level resources to the Stack; the offline graph leaves them without.
     const engineParent = s.parent?.includes("::pulumi:pulumi:Stack::") ? "" : (s.parent ?? "");
-    if ((r.parent ?? "") !== engineParent)
-      result.options.push({ urn: r.urn, field: "parent" });
+    if ((r.parent ?? "") !== engineParent) result.options.push({ urn: r.urn, field: "parent" });
     if (r.protect !== (s.protect ?? false)) result.options.push({ urn: r.urn, field: "protect" });
   }
   for (const s of state) {
@@ -103,7 +110,10 @@ export function agrees(c: StateComparison): boolean {
 }
 
 /** `type::name` of the resources whose inputs differ between two offline graphs. */
-export function expectedUpdates(before: readonly GraphResource[], after: readonly GraphResource[]): string[] {
+export function expectedUpdates(
+  before: readonly GraphResource[],
+  after: readonly GraphResource[],
+): string[] {
   const rows = (g: readonly GraphResource[]) =>
     g.map(({ type, name, parent, inputs }) => ({ type, name, parent: parent ?? null, inputs }));
   const d = diffGraphs(rows(before), rows(after));

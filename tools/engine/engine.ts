@@ -16,6 +16,19 @@ export const CLI_ROOT = path.join(ROOT, "tools/pulumi-cli");
 /** The doubles' and the analyzer launcher's folder. */
 export const DOUBLES_BIN = path.join(ROOT, "tools/engine/bin");
 
+/** The policy pack folder, relative to the repository root, as CI passes it (`--policy-pack`). */
+export const POLICY_PACK = "policy";
+/** A stack's policy config file, relative to the repository root (`--policy-pack-config`). */
+export const policyPackConfig = (stack: string): string => `${POLICY_PACK}/${stack}.json`;
+
+/** `--policy-pack policy --policy-pack-config policy/<stack>.json` as Automation API options. */
+export function policyFlags(stack: string): { policyPacks: string[]; policyPackConfigs: string[] } {
+  return {
+    policyPacks: [path.join(ROOT, POLICY_PACK)],
+    policyPackConfigs: [path.join(ROOT, policyPackConfig(stack))],
+  };
+}
+
 /** What one engine operation is asked to do. */
 export interface OperationRequest {
   op: "preview" | "up" | "destroy";

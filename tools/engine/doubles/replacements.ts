@@ -5,10 +5,15 @@
  *
  * pulumi-aws is a bridge of the Terraform AWS provider: a property replaces when the Terraform
  * schema marks it `ForceNew` (Plugin Framework: `RequiresReplace`), documented as "Forces new
- * resource" in the argument reference. `source` names that reference page in
+ * resource" in the argument reference. `source` names that resource's reference page in
  * hashicorp/terraform-provider-aws (`website/docs/r/<page>.html.markdown`). Property names are
  * Pulumi's (camelCase). Only top-level input properties are listed: the program never changes a
  * nested replace-forcing field without its parent.
+ *
+ * Read on the page when this table was written: s3_bucket (bucket, bucket_prefix),
+ * security_group (name, name_prefix), iam_role (name, name_prefix). The other rows follow the
+ * provider's schema (ForceNew / RequiresReplace); check a row against its page when adding a type
+ * or upgrading @pulumi/aws.
  */
 
 /** The replace-forcing inputs of one resource type, and where the fact comes from. */
@@ -18,7 +23,7 @@ export interface ReplaceRule {
 }
 
 const doc = (page: string) =>
-  `hashicorp/terraform-provider-aws website/docs/r/${page}.html.markdown ("Forces new resource")`;
+  `hashicorp/terraform-provider-aws website/docs/r/${page}.html.markdown (ForceNew arguments)`;
 
 /** Per type token, the inputs whose change replaces the resource. */
 export const REPLACE_ON_CHANGE: Readonly<Record<string, ReplaceRule>> = {

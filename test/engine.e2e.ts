@@ -9,11 +9,12 @@
  * scenarios whose name contains the text (and those they build on).
  * Not a mocha file: `npm test` stays fast; this takes minutes.
  */
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 
-import { evaluatePolicyPack, resolvePolicyConfig } from "../policy/evaluate";
+import { type Violation, resolvePolicyConfig } from "../policy/evaluate";
 import { loadPolicyConfig } from "../policy/config";
 import { policies } from "../policy/pack";
 import { vpcLayout } from "../tools/awsx-vpc";
@@ -31,12 +32,20 @@ import {
   type Sandbox,
   policyFlags,
   runOperation,
-  sandbox,
+  sandbox as newSandbox,
 } from "../tools/engine/engine";
 import { type Graph, readStackConfig, synthesize } from "../tools/synth";
 import { analyzeWithServer, startPolicyServer } from "./fixtures/policy/engine";
 
 const POLICY_DIR = path.join(ROOT, POLICY_PACK);
+
+/** Every sandbox made, removed at the end when all scenarios pass (kept for inspection otherwise). */
+const sandboxes: Sandbox[] = [];
+function sandbox(stacks: string[], label: string): Sandbox {
+  const box = newSandbox(stacks, label);
+  sandboxes.push(box);
+  return box;
+}
 /** The preview flags CI runs (`.github/workflows`, checked by test/engine.test.ts). */
 const previewPolicyFlags = policyFlags;
 
@@ -244,7 +253,7 @@ function stackScenarios(stack: string): Scenario[] {
 }
 
 const violations: Scenario = {
-  name: "violations: engine, analyzer protocol and offline evaluator report the same findings",
+  name: "violations: engine, analyzer protocol and policy:check --preview report the same findings",
   run: async () => {
     const stack = "prod";
     const program = "test/programs/violations.ts";
@@ -258,7 +267,27 @@ const violations: Scenario = {
     check(!r.ok, "preview of the planted violations must fail on mandatory violations");
     const graph = await synthesize({ stack, program, preview: true });
     const file = loadPolicyConfig(stack);
-    const offline = await evaluatePolicyPack(graph.resources, { stack, config: file });
+    // `npm run policy:check` itself, on the same program as a preview (unknowns as the engine sees them).
+    const cli = spawnSync(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        "scripts/policy-check.ts",
+        "--stack",
+        stack,
+        "--program",
+        program,
+        "--preview",
+        "--json",
+      ],
+      { cwd: ROOT, encoding: "utf8" },
+    );
+    check(
+      cli.status === 1,
+      `policy:check must exit 1 on the planted violations; exit ${cli.status}: ${cli.stderr}`,
+    );
+    const offline = { violations: JSON.parse(cli.stdout) as Violation[] };
     const server = await startPolicyServer();
     let online;
     try {
@@ -307,6 +336,7 @@ const violations: Scenario = {
       `engine and offline evaluator must agree;\nonly engine: ${diff(engineText, evaluator).join("\n")}\nonly offline: ${diff(evaluator, engineText).join("\n")}`,
     );
     const m = r.policies.filter((p) => p.level === "mandatory").length;
+    check(m > 0, "the planted violations must include mandatory findings");
     return `${engine.length} findings (${m} mandatory) identical in all three`;
   },
 };
@@ -388,6 +418,13 @@ async function main(): Promise<void> {
       }
       process.stdout.write(`${line}\n`);
     }
+  }
+  if (failed) {
+    process.stdout.write(
+      `sandboxes kept for inspection:\n${sandboxes.map((b) => `  ${b.dir}`).join("\n")}\n`,
+    );
+  } else {
+    for (const b of sandboxes) fs.rmSync(b.dir, { recursive: true, force: true });
   }
   const total = ((performance.now() - started) / 1000).toFixed(1);
   process.stdout.write(

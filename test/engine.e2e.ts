@@ -428,7 +428,7 @@ async function main(): Promise<void> {
   }
   const total = ((performance.now() - started) / 1000).toFixed(1);
   process.stdout.write(
-    `engine:e2e: ${chosen.length - failed} passed, ${failed} failed (${total} s). Provider doubles, not AWS: see README "Deploying".\n`,
+    `engine:e2e: ${chosen.length - failed} passed, ${failed} failed (${total} s). Provider doubles, not AWS: see README "Proven here, and what still needs AWS".\n`,
   );
   process.exit(failed ? 1 : 0);
 }

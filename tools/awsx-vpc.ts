@@ -98,3 +98,32 @@ export function vpcLayout(
   );
   return { vpc, subnets };
 }
+
+/** A subnet's values as an awsx:ec2:Vpc output lists them (plain values or pulumi outputs). */
+export interface SubnetValues<V> {
+  id: V;
+  arn: V;
+  availabilityZone: V;
+  vpcId: V;
+}
+
+/**
+ * The awsx:ec2:Vpc outputs from its children's values: the mocks pass plain ids, the awsx double
+ * the children's outputs. One shape for both.
+ */
+export function vpcOutputs<V>(
+  vpcId: V,
+  subnets: { subnetType: string; subnet: SubnetValues<V>; routeTableId: V }[],
+): Record<string, unknown> {
+  const ofType = (t: string) => subnets.filter((s) => s.subnetType === t).map((s) => s.subnet);
+  return {
+    vpcId,
+    privateSubnetIds: ofType("Private").map((s) => s.id),
+    publicSubnetIds: ofType("Public").map((s) => s.id),
+    isolatedSubnetIds: ofType("Isolated").map((s) => s.id),
+    privateSubnets: ofType("Private"),
+    publicSubnets: ofType("Public"),
+    isolatedSubnets: ofType("Isolated"),
+    routeTables: subnets.map((s) => ({ id: s.routeTableId, vpcId })),
+  };
+}

@@ -14,7 +14,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
 
 import { PROJECT } from "../lib/config";
-import { vpcLayout } from "./awsx-vpc";
+import { vpcLayout, vpcOutputs } from "./awsx-vpc";
 
 /** The repository root (where Pulumi.yaml lives). */
 export const ROOT = path.resolve(__dirname, "..");
@@ -287,26 +287,17 @@ export function mockOutputs(
       const subnets = layout.subnets.map((s) => {
         const subnet = mockOutputs(s.type, s.name, s.inputs, region);
         return {
-          type: s.subnetType,
-          id: subnet.id,
-          arn: subnet.state.arn,
-          availabilityZone: s.availabilityZone,
-          vpcId,
+          subnetType: s.subnetType,
+          subnet: {
+            id: subnet.id,
+            arn: String(subnet.state.arn),
+            availabilityZone: s.availabilityZone,
+            vpcId,
+          },
           routeTableId: mockOutputs(s.routeTable.type, s.routeTable.name, {}, region).id,
         };
       });
-      const ofType = (t: string) =>
-        subnets.filter((s) => s.type === t).map(({ type: _t, routeTableId: _r, ...s }) => s);
-      Object.assign(state, {
-        vpcId,
-        privateSubnetIds: ofType("Private").map((s) => s.id),
-        publicSubnetIds: ofType("Public").map((s) => s.id),
-        isolatedSubnetIds: ofType("Isolated").map((s) => s.id),
-        privateSubnets: ofType("Private"),
-        publicSubnets: ofType("Public"),
-        isolatedSubnets: ofType("Isolated"),
-        routeTables: subnets.map((s) => ({ id: s.routeTableId, vpcId })),
-      });
+      Object.assign(state, vpcOutputs(vpcId, subnets));
       break;
     }
     case "aws:ec2/vpc:Vpc":

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the Pulumi CLI from the Go module proxy at exactly the version of @pulumi/pulumi in
 # package.json, stamped with that version, into tools/pulumi-cli/bin/pulumi (git-ignored).
-# Reuses the binary when it is present and reports that version. Needs Go 1.23+.
+# Reuses the binary when it is present and reports that version. Needs Go (the Pulumi module asks for 1.25+; an older Go fetches that toolchain through the proxy).
 #
 # Why a wrapper module: github.com/pulumi/pulumi/pkg/v3's own go.mod replaces sdk/v3 with ../sdk,
 # so `go install ...@vX` refuses it; a module that depends on it ignores a dependency's replace
@@ -25,7 +25,7 @@ if [[ "${1:-}" != "--force" && -x "$bin" ]]; then
   log "found $bin at '${have:-unknown}', package.json wants $version: rebuilding"
 fi
 
-command -v go >/dev/null || { log "go must be on PATH to build the CLI; found none. Install Go 1.23+ (https://go.dev/dl/)."; exit 1; }
+command -v go >/dev/null || { log "go must be on PATH to build the CLI; found none. Install Go 1.25+ (https://go.dev/dl/)."; exit 1; }
 started=$SECONDS
 build="$here/build"
 mkdir -p "$build" "$here/bin"

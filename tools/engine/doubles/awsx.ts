@@ -12,7 +12,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type * as provider from "@pulumi/pulumi/provider";
 
-import { vpcLayout } from "../../awsx-vpc";
+import { vpcLayout, vpcOutputs } from "../../awsx-vpc";
 import { serveDouble } from "./serve";
 
 /** Resolves component inputs (outputs of the calling program) to plain values. */
@@ -56,25 +56,18 @@ async function constructVpc(
       { subnetId: subnet.id, routeTableId: table.id },
       { parent: subnet },
     );
-    const ref = {
-      id: subnet.id,
-      arn: subnet.arn,
-      availabilityZone: s.availabilityZone,
-      vpcId: vpc.id,
+    return {
+      subnetType: s.subnetType,
+      subnet: {
+        id: subnet.id,
+        arn: subnet.arn,
+        availabilityZone: pulumi.output(s.availabilityZone),
+        vpcId: vpc.id,
+      },
+      routeTableId: table.id,
     };
-    return { type: s.subnetType, ref, table: { id: table.id, vpcId: vpc.id } };
   });
-  const ofType = (t: string) => subnets.filter((s) => s.type === t).map((s) => s.ref);
-  const state = {
-    vpcId: vpc.id,
-    privateSubnetIds: ofType("Private").map((s) => s.id),
-    publicSubnetIds: ofType("Public").map((s) => s.id),
-    isolatedSubnetIds: ofType("Isolated").map((s) => s.id),
-    privateSubnets: ofType("Private"),
-    publicSubnets: ofType("Public"),
-    isolatedSubnets: ofType("Isolated"),
-    routeTables: subnets.map((s) => s.table),
-  };
+  const state = vpcOutputs<pulumi.Output<string>>(vpc.id, subnets);
   component.complete(state);
   return { urn: component.urn, state };
 }

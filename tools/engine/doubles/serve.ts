@@ -22,6 +22,9 @@ import { UNKNOWN, containsUnknown } from "../../synth";
 const grpc = require(
   require.resolve("@grpc/grpc-js", { paths: [path.dirname(require.resolve("@pulumi/pulumi"))] }),
 ) as { Server: { prototype: { addService(service: unknown, impl: Impl): void } } };
+const provproto = require("@pulumi/pulumi/proto/provider_pb") as {
+  CreateResponse: new () => { setId(id: string): void; setProperties(props: unknown): void };
+};
 type Handler = (call: { request: any }, callback: (err: unknown, resp?: any) => void) => unknown;
 type Impl = Record<"configure" | "diff" | "create" | "update", Handler>;
 /* eslint-enable @typescript-eslint/no-require-imports, @typescript-eslint/no-explicit-any */
@@ -48,13 +51,10 @@ function adjust(impl: Impl): void {
   };
   impl.create = (call, callback) => {
     if (!call.request.getPreview()) return create.call(impl, call, callback);
-    return create.call(impl, { request: call.request }, (err, resp) => {
-      if (resp) {
-        resp.setId("");
-        resp.setProperties(call.request.getProperties());
-      }
-      callback(err, resp);
-    });
+    const resp = new provproto.CreateResponse();
+    resp.setId("");
+    resp.setProperties(call.request.getProperties());
+    callback(undefined, resp);
   };
   impl.update = (call, callback) => {
     const news = call.request.getNews();

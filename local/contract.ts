@@ -85,6 +85,9 @@ const contractSchema = z
     summary: z
       .object({ table: identifier, root: z.literal("processed_path"), path: z.string() })
       .strict(),
+    // Validated by lib/quality-gates.ts and lib/publish-layout.ts.
+    quality_gates: z.unknown(),
+    publish: z.unknown(),
   })
   .strict();
 

@@ -20,6 +20,18 @@ import {
   type SqlStep,
 } from "./contract";
 import { InputError, emptyInputs, inspectInputs, throwProblems, type Problem } from "./inputs";
+import { snapshotDateOf, checkSnapshotDate } from "../lib/publish";
+import {
+  gateFailureMessage,
+  gateLimits,
+  loadQualityGates,
+  mergeQualityGates,
+  type GateResult,
+  type QualityGatesOverride,
+} from "../lib/quality-gates";
+import { durationDatum, type MetricDatum } from "../lib/run-metrics";
+import { publishedRows, readGates, readMetricData, registerGateLimits } from "./audit";
+import { publishGold, publishPaths } from "./publish";
 
 export { InputError } from "./inputs";
 
@@ -33,8 +45,20 @@ export interface RunSummary {
   accepted: Record<Entity, number>;
   /** Rows quarantined per input file and reason (reasons with no rows are left out). */
   rejected: Record<Entity, Partial<Record<Reason, number>>>;
-  /** Rows written to the gold table. */
+  /** Rows written to the gold table (staged; published when every gate passes). */
   output: { tracks: number };
+  /** The day the gold is a snapshot of (`YYYY-MM-DD`): its partition of the history table. */
+  snapshot_date: string;
+  /** Rows of the gold table published before this run (null: none yet). */
+  previous_gold_rows: number | null;
+  /** Every quality gate (glue/contract.json quality_gates), evaluated. */
+  gates: GateResult[];
+  /** Gates that failed. */
+  gates_failed: number;
+  /** The breached gates with values and thresholds ("" when all pass). */
+  gates_message: string;
+  /** The run's CloudWatch datums (PutMetricData `MetricData`). */
+  metric_data: MetricDatum[];
 }
 
 /** Options of {@link runTransform}. */
@@ -55,6 +79,18 @@ export interface RunTransformOptions {
    * @default process.env.SPOTIFY_PIPELINE_MEMORY_LIMIT, else DEFAULT_MEMORY_LIMIT
    */
   memoryLimit?: string;
+  /** Overrides of the contract's quality gates (a stack's `qualityGates`). */
+  gates?: QualityGatesOverride;
+  /**
+   * Publish the staged gold when every gate passes (the one-call write, audit, publish). The
+   * local pipeline passes false: its state machine's PublishGold step publishes.
+   * @default true
+   */
+  publish?: boolean;
+  /** @default the current UTC date */
+  snapshotDate?: string;
+  /** The Pipeline dimension of the metrics. @default "spotify-pipeline-local" */
+  pipelineName?: string;
 }
 
 /** The output table written as the gold table (its rows are counted as `output.tracks`). */
@@ -86,8 +122,14 @@ export async function runTransform(opts: RunTransformOptions): Promise<RunSummar
         `digits, ".", "_" or "-", starting with a letter or digit.`,
     );
   }
+  const started = Date.now();
   const contract = loadContract();
   const steps = loadSqlSteps();
+  const snapshotDate = checkSnapshotDate(
+    opts.snapshotDate ?? snapshotDateOf(new Date()),
+    "snapshotDate",
+  );
+  const gates = mergeQualityGates(loadQualityGates(), opts.gates);
   const inputDir = path.resolve(opts.inputDir);
   const headers = inspectInputs(contract, inputDir);
 
@@ -105,6 +147,13 @@ export async function runTransform(opts: RunTransformOptions): Promise<RunSummar
   });
   const connection = await instance.connect();
   try {
+    const roots = {
+      processed_path: path.join(opts.outDir, "processed"),
+      warehouse_path: path.join(opts.outDir, "datawarehouse"),
+    };
+    const publish = publishPaths(roots.processed_path, roots.warehouse_path, opts.runId);
+    const previous = await publishedRows(connection, publish.current);
+    await registerGateLimits(connection, gateLimits(gates, previous));
     const raw = new RawViews(connection, contract, inputDir, headers, memoryLimit);
     await raw.registerAll();
     for (const step of steps) {
@@ -114,10 +163,9 @@ export async function runTransform(opts: RunTransformOptions): Promise<RunSummar
     // Checks the accounting identity before anything is written.
     const counts = await readCounts(connection, contract);
     throwProblems(emptyInputs(contract, counts.input), inputDir);
-    const roots = {
-      processed_path: path.join(opts.outDir, "processed"),
-      warehouse_path: path.join(opts.outDir, "datawarehouse"),
-    };
+    const gateResults = await readGates(connection);
+    const pipeline = opts.pipelineName ?? "spotify-pipeline-local";
+    const metricData = await readMetricData(connection, pipeline);
     // Every output is written aside first; the gold rows written are checked before any output
     // replaces an earlier one.
     // A materialized table is dropped as soon as no output left to write reads it: with the
@@ -128,7 +176,9 @@ export async function runTransform(opts: RunTransformOptions): Promise<RunSummar
     const written: { table: string; dir: string; staging: string; rows: number }[] = [];
     try {
       for (const [i, output] of contract.outputs.entries()) {
-        const dir = path.join(roots[output.root], output.path);
+        // Gold goes to the run's staging location; the publish step moves it.
+        const dir =
+          output.table === GOLD_TABLE ? publish.staged : path.join(roots[output.root], output.path);
         const staging = `${dir}.tmp-${opts.runId}`;
         const rows = await writeParquetDir(connection, output.table, staging);
         written.push({ table: output.table, dir, staging, rows });
@@ -163,6 +213,12 @@ export async function runTransform(opts: RunTransformOptions): Promise<RunSummar
       engine: opts.engineLabel ?? "duckdb",
       ...counts,
       output: { tracks: counts.accepted.albums },
+      snapshot_date: snapshotDate,
+      previous_gold_rows: previous ?? null,
+      gates: gateResults,
+      gates_failed: gateResults.filter((g) => !g.passed).length,
+      gates_message: gateFailureMessage(gateResults),
+      metric_data: [...metricData, durationDatum(pipeline, Date.now() - started)],
     };
     const summaryFile = path.join(
       roots[contract.summary.root],
@@ -171,6 +227,9 @@ export async function runTransform(opts: RunTransformOptions): Promise<RunSummar
     fs.mkdirSync(path.dirname(summaryFile), { recursive: true });
     fs.writeFileSync(`${summaryFile}.tmp`, `${JSON.stringify(summary, null, 2)}\n`);
     fs.renameSync(`${summaryFile}.tmp`, summaryFile);
+    if ((opts.publish ?? true) && summary.gates_failed === 0) {
+      publishGold(publish, opts.runId, snapshotDate);
+    }
     return summary;
   } finally {
     connection.closeSync();
@@ -358,11 +417,12 @@ export function readsOf(
 }
 /**
  * Row order of an output file: quarantine files are sorted on every column (small, read by
- * people). Silver and gold keep DuckDB's order: the rows are the same on every run, their
- * order within the file is not part of the contract, and sorting a million wide rows costs more
- * than the rest of the write.
+ * people); gold on its key, so that a rerun of the same batch writes byte-identical gold (and
+ * the same snapshot). Silver keeps DuckDB's order: its rows are the same on every run, their
+ * order within the file is not part of the contract.
  */
 function orderBy(table: string): string {
+  if (table === GOLD_TABLE) return " ORDER BY track_id";
   return table.startsWith("quarantine_") ? " ORDER BY ALL" : "";
 }
 

@@ -48,10 +48,21 @@ export const JOB_ARGUMENTS = [
   "input_path",
   "processed_path",
   "warehouse_path",
+  "mode",
+  "snapshot_date",
+  "pipeline_name",
+  "quality_gates",
 ] as const;
 
 /** Arguments the state machine passes to each run (`StartJobRun` `Arguments`). */
-export const PER_RUN_ARGUMENTS = ["--run_id", "--input_path"] as const;
+export const PER_RUN_ARGUMENTS = [
+  "--run_id",
+  "--input_path",
+  "--mode",
+  "--snapshot_date",
+  "--pipeline_name",
+  "--quality_gates",
+] as const;
 
 /**
  * Glue's own special parameters that the job sets; the script does not resolve them.

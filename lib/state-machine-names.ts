@@ -12,6 +12,8 @@ export const TASK_STATES = {
   startCrawler: "StartCrawler",
   getCrawlerStatus: "GetCrawlerStatus",
   readRunSummary: "ReadRunSummary",
+  putRunMetrics: "PutRunMetrics",
+  publishGold: "PublishGold",
   notifySuccess: "NotifySuccess",
   notifyFailure: "NotifyFailure",
 } as const;
@@ -27,6 +29,13 @@ export const STATES = {
   rejectInput: "RejectInput",
   defaultRunId: "DefaultRunId",
   runGlueJob: TASK_STATES.runGlueJob,
+  readRunSummary: TASK_STATES.readRunSummary,
+  checkRunSummary: "CheckRunSummary",
+  rejectRunSummary: "RejectRunSummary",
+  putRunMetrics: TASK_STATES.putRunMetrics,
+  checkGates: "CheckGates",
+  gatesFailed: "GatesFailed",
+  publishGold: TASK_STATES.publishGold,
   getCrawlerBaseline: TASK_STATES.getCrawlerBaseline,
   startCrawler: TASK_STATES.startCrawler,
   waitForCrawler: "WaitForCrawler",
@@ -36,16 +45,14 @@ export const STATES = {
   checkCrawlResult: "CheckCrawlResult",
   crawlerFailed: "CrawlerFailed",
   crawlerTimedOut: "CrawlerTimedOut",
-  readRunSummary: TASK_STATES.readRunSummary,
-  checkRunSummary: "CheckRunSummary",
-  rejectRunSummary: "RejectRunSummary",
   notifySuccess: TASK_STATES.notifySuccess,
   succeeded: "Succeeded",
   runGlueJobFailed: "RunGlueJobFailed",
+  readRunSummaryFailed: "ReadRunSummaryFailed",
+  publishGoldFailed: "PublishGoldFailed",
   getCrawlerBaselineFailed: "GetCrawlerBaselineFailed",
   startCrawlerFailed: "StartCrawlerFailed",
   getCrawlerStatusFailed: "GetCrawlerStatusFailed",
-  readRunSummaryFailed: "ReadRunSummaryFailed",
   notifySuccessFailed: "NotifySuccessFailed",
   checkFailureCause: "CheckFailureCause",
   addMissingCause: "AddMissingCause",
@@ -71,6 +78,7 @@ export const CHOICE_RULE_LABELS = {
   CheckCrawler: ["READY with a crawl newer than the baseline", "poll limit reached"],
   CheckCrawlResult: ["last crawl SUCCEEDED"],
   CheckRunSummary: ["counts present"],
+  CheckGates: ["every gate passed"],
   CheckFailureCause: ["Cause is text"],
 } as const satisfies Partial<Record<StateName, readonly string[]>>;
 
@@ -81,6 +89,7 @@ export const RESOURCES = {
   glueStartCrawler: "arn:aws:states:::aws-sdk:glue:startCrawler",
   s3GetObject: "arn:aws:states:::aws-sdk:s3:getObject",
   snsPublish: "arn:aws:states:::sns:publish",
+  cloudwatchPutMetricData: "arn:aws:states:::aws-sdk:cloudwatch:putMetricData",
 } as const;
 
 /**
@@ -94,6 +103,8 @@ export function taskResources(): Record<TaskStateName, string> {
     StartCrawler: RESOURCES.glueStartCrawler,
     GetCrawlerStatus: RESOURCES.glueGetCrawler,
     ReadRunSummary: RESOURCES.s3GetObject,
+    PutRunMetrics: RESOURCES.cloudwatchPutMetricData,
+    PublishGold: RESOURCES.glueStartJobRunSync,
     NotifySuccess: RESOURCES.snsPublish,
     NotifyFailure: RESOURCES.snsPublish,
   };
@@ -105,6 +116,7 @@ export const PIPELINE_ERRORS = {
   crawlerFailed: "Pipeline.CrawlerFailed",
   crawlerTimeout: "Pipeline.CrawlerTimeout",
   invalidRunSummary: "Pipeline.InvalidRunSummary",
+  qualityGateFailed: "Pipeline.QualityGateFailed",
 } as const;
 
 /** Glue errors worth retrying: throttling, capacity and service hiccups (never job failures). */

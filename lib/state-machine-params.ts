@@ -2,6 +2,8 @@
  * Parameters of the state machine definition (`lib/state-machine.ts`): their types, defaults and
  * validation.
  */
+import { parseQualityGatesOverride, type QualityGatesOverride } from "./quality-gates";
+import { METRICS_NAMESPACE } from "./run-metrics";
 
 /** Retry settings for transient errors (all retriers use full jitter). */
 export interface RetrySettings {
@@ -35,6 +37,10 @@ export interface StateMachineParams {
   maxCrawlerPolls?: number;
   /** Retry of transient errors; unset fields keep their defaults. */
   retry?: Partial<RetrySettings>;
+  /** CloudWatch namespace of the run metrics (PutRunMetrics). @default "SpotifyPipeline" */
+  metricsNamespace?: string;
+  /** Overrides of the contract's quality gates, passed to the job (`--quality_gates`). @default {} */
+  qualityGates?: QualityGatesOverride;
 }
 
 /** `StateMachineParams` with every default applied. */
@@ -48,6 +54,8 @@ export const STATE_MACHINE_DEFAULTS = {
   jobTimeoutMinutes: 60,
   crawlerPollSeconds: 30,
   maxCrawlerPolls: 40,
+  metricsNamespace: METRICS_NAMESPACE,
+  qualityGates: {},
   retry: { intervalSeconds: 15, maxAttempts: 3, backoffRate: 2, maxDelaySeconds: 300 },
 } as const satisfies Omit<
   ResolvedStateMachineParams,
@@ -123,6 +131,8 @@ export function resolveStateMachineParams(p: StateMachineParams): ResolvedStateM
     jobTimeoutMinutes: p.jobTimeoutMinutes ?? d.jobTimeoutMinutes,
     crawlerPollSeconds: p.crawlerPollSeconds ?? d.crawlerPollSeconds,
     maxCrawlerPolls: p.maxCrawlerPolls ?? d.maxCrawlerPolls,
+    metricsNamespace: p.metricsNamespace ?? d.metricsNamespace,
+    qualityGates: p.qualityGates ?? d.qualityGates,
     retry: {
       intervalSeconds: p.retry?.intervalSeconds ?? d.retry.intervalSeconds,
       maxAttempts: p.retry?.maxAttempts ?? d.retry.maxAttempts,
@@ -219,6 +229,21 @@ export function validateStateMachineParams(params: StateMachineParams): string[]
     problems.push(
       `retry.backoffRate must be a number from 1 to 10; found ${show(p.retry.backoffRate)}.`,
     );
+  }
+  if (
+    typeof p.metricsNamespace !== "string" ||
+    !/^[A-Za-z0-9._\-/#]{1,255}$/.test(p.metricsNamespace) ||
+    p.metricsNamespace.startsWith("AWS/")
+  ) {
+    problems.push(
+      `metricsNamespace must be 1-255 letters, digits or . _ - / # and not start with AWS/; ` +
+        `found ${show(p.metricsNamespace)}.`,
+    );
+  }
+  try {
+    parseQualityGatesOverride(p.qualityGates, "qualityGates");
+  } catch (err) {
+    problems.push((err as Error).message);
   }
   return problems;
 }

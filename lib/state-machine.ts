@@ -18,15 +18,7 @@
  * @see https://docs.aws.amazon.com/step-functions/latest/dg/connect-glue.html
  */
 
-import type {
-  AslDefinition,
-  AslState,
-  Catcher,
-  ChoiceCondition,
-  DataTest,
-  PassState,
-  Retrier,
-} from "./asl";
+import type { AslDefinition, AslState } from "./asl";
 import { INCOMING_PREFIX, MARKER_NAME } from "./iam/events";
 import {
   PIPELINE_ERRORS,
@@ -36,18 +28,26 @@ import {
   TRANSIENT_GLUE_ERRORS,
   notificationSubjects,
   type StateName,
-  type TaskStateName,
 } from "./state-machine-names";
+import { auditStates } from "./state-machine-audit";
 import {
   GLUE_STATE_TIMEOUT_MARGIN_SECONDS,
-  RUN_SUMMARY_PREFIX,
   SDK_CALL_TIMEOUT_SECONDS,
   StateMachineParamsError,
   resolveStateMachineParams,
   validateStateMachineParams,
-  type RetrySettings,
   type StateMachineParams,
 } from "./state-machine-params";
+import {
+  CONSOLE_URL,
+  MARKER_BATCH,
+  PATH,
+  SNAPSHOT_DATE,
+  catchAll,
+  present,
+  retrier,
+  stampStep,
+} from "./state-machine-parts";
 
 export * from "./asl";
 export * from "./state-machine-names";
@@ -72,91 +72,6 @@ export type {
 // The definition
 // ---------------------------------------------------------------------------------------------
 
-/** Region of the execution, from its ARN (`arn:aws:states:<region>:...`). */
-const EXECUTION_REGION = "States.ArrayGetItem(States.StringSplit($$.Execution.Id, ':'), 3)";
-
-/** Console link to the running execution. */
-const CONSOLE_URL =
-  "States.Format('https://{}.console.aws.amazon.com/states/home?region={}#/v2/executions/details/{}', " +
-  `${EXECUTION_REGION}, ${EXECUTION_REGION}, $$.Execution.Id)`;
-
-const FAILURE_PATH = "$.failure";
-
-/** Where each piece of state data lives (JSONPath). */
-const PATH = {
-  runId: "$.run_id",
-  inputPath: "$.input_path",
-  marker: "$.marker",
-  markerBucket: "$.marker.bucket",
-  markerKey: "$.marker.key",
-  glue: "$.glue",
-  crawler: "$.crawler",
-  polls: "$.crawler.polls",
-  baselineStart: "$.crawler.baseline.Crawler.LastCrawl.StartTime",
-  current: "$.crawler.current",
-  currentState: "$.crawler.current.Crawler.State",
-  currentName: "$.crawler.current.Crawler.Name",
-  currentLastCrawl: "$.crawler.current.Crawler.LastCrawl",
-  currentStart: "$.crawler.current.Crawler.LastCrawl.StartTime",
-  currentStatus: "$.crawler.current.Crawler.LastCrawl.Status",
-  summary: "$.summary",
-  summaryBody: "$.summary.body",
-  failure: FAILURE_PATH,
-  failureStep: `${FAILURE_PATH}.step`,
-  failureError: `${FAILURE_PATH}.Error`,
-  failureCause: `${FAILURE_PATH}.Cause`,
-} as const;
-
-/** The batch name in a marker key `incoming/<batch>/_READY` (its second path segment). */
-const MARKER_BATCH = "States.ArrayGetItem(States.StringSplit($.marker.key, '/'), 1)";
-
-/** The counts the success notification reads; all must be numbers in the run summary. */
-const SUMMARY_NUMBERS = [
-  "input.albums",
-  "input.artists",
-  "input.tracks",
-  "accepted.albums",
-  "accepted.artists",
-  "accepted.tracks",
-  "output.tracks",
-] as const;
-
-function present(variable: string): DataTest {
-  return { Variable: variable, IsPresent: true };
-}
-
-/** `variable` exists and is a number (the presence test guards the type test). */
-function presentNumber(variable: string): ChoiceCondition[] {
-  return [present(variable), { Variable: variable, IsNumeric: true }];
-}
-
-function retrier(errors: readonly string[], r: RetrySettings): Retrier {
-  return {
-    ErrorEquals: [...errors],
-    IntervalSeconds: r.intervalSeconds,
-    MaxAttempts: r.maxAttempts,
-    BackoffRate: r.backoffRate,
-    MaxDelaySeconds: r.maxDelaySeconds,
-    JitterStrategy: "FULL",
-  };
-}
-
-/** Catch-all of a Task: the error goes to `$.failure`, then a Pass stamps the step name. */
-function catchAll(stampState: string): Catcher {
-  return { ErrorEquals: ["States.ALL"], ResultPath: FAILURE_PATH, Next: stampState };
-}
-
-/** Pass state that records which step failed, next to the caught Error and Cause. */
-function stampStep(step: TaskStateName): PassState {
-  return {
-    Type: "Pass",
-    Comment: `Records that ${step} failed; its Error and Cause are already at ${FAILURE_PATH}.`,
-    Result: step,
-    ResultPath: PATH.failureStep,
-    Next: STATES.checkFailureCause,
-  };
-}
-
 /**
  * Builds the state machine definition (Amazon States Language, JSONPath).
  *
@@ -172,9 +87,14 @@ export function buildDefinition(params: StateMachineParams): AslDefinition {
   const p = resolveStateMachineParams(params);
   const subjects = notificationSubjects(p.pipelineName);
   const glueRetry = retrier(TRANSIENT_GLUE_ERRORS, p.retry);
-  const summaryUri = `s3://${p.summaryBucket}/${RUN_SUMMARY_PREFIX}{}/summary.json`;
+  const jobArguments = {
+    "--run_id.$": PATH.runId,
+    "--input_path.$": PATH.inputPath,
+    "--pipeline_name": p.pipelineName,
+    "--quality_gates": JSON.stringify(p.qualityGates),
+  };
 
-  const states: Record<StateName, AslState> = {
+  const main: Partial<Record<StateName, AslState>> = {
     CheckInput: {
       Type: "Choice",
       Comment:
@@ -273,7 +193,7 @@ export function buildDefinition(params: StateMachineParams): AslDefinition {
       Resource: RESOURCES.glueStartJobRunSync,
       Parameters: {
         JobName: p.jobName,
-        Arguments: { "--run_id.$": PATH.runId, "--input_path.$": PATH.inputPath },
+        Arguments: { ...jobArguments, "--mode": "write", "--snapshot_date.$": SNAPSHOT_DATE },
         Timeout: p.jobTimeoutMinutes,
       },
       TimeoutSeconds: p.jobTimeoutMinutes * 60 + GLUE_STATE_TIMEOUT_MARGIN_SECONDS,
@@ -281,7 +201,7 @@ export function buildDefinition(params: StateMachineParams): AslDefinition {
       ResultPath: PATH.glue,
       Retry: [glueRetry],
       Catch: [catchAll(STATES.runGlueJobFailed)],
-      Next: STATES.getCrawlerBaseline,
+      Next: STATES.readRunSummary,
     },
     GetCrawlerBaseline: {
       Type: "Task",
@@ -373,7 +293,7 @@ export function buildDefinition(params: StateMachineParams): AslDefinition {
       Type: "Choice",
       Comment: "READY is reached on failure too: the crawl must have SUCCEEDED.",
       Choices: [
-        { Variable: PATH.currentStatus, StringEquals: "SUCCEEDED", Next: STATES.readRunSummary },
+        { Variable: PATH.currentStatus, StringEquals: "SUCCEEDED", Next: STATES.notifySuccess },
       ],
       Default: STATES.crawlerFailed,
     },
@@ -395,47 +315,6 @@ export function buildDefinition(params: StateMachineParams): AslDefinition {
         step: STATES.checkCrawler,
         Error: PIPELINE_ERRORS.crawlerTimeout,
         "Cause.$": `States.Format('Crawler {} did not finish a new crawl within ${p.maxCrawlerPolls} polls, ${p.crawlerPollSeconds} seconds apart; its state was {}.', ${PATH.currentName}, ${PATH.currentState})`,
-      },
-      ResultPath: PATH.failure,
-      Next: STATES.checkFailureCause,
-    },
-    ReadRunSummary: {
-      Type: "Task",
-      Comment: `Reads the run summary the job wrote (${summaryUri.replace("{}", "<run_id>")}).`,
-      Resource: RESOURCES.s3GetObject,
-      Parameters: {
-        Bucket: p.summaryBucket,
-        "Key.$": `States.Format('${RUN_SUMMARY_PREFIX}{}/summary.json', ${PATH.runId})`,
-      },
-      TimeoutSeconds: SDK_CALL_TIMEOUT_SECONDS,
-      ResultSelector: { "body.$": "States.StringToJson($.Body)" },
-      ResultPath: PATH.summary,
-      Catch: [catchAll(STATES.readRunSummaryFailed)],
-      Next: STATES.checkRunSummary,
-    },
-    CheckRunSummary: {
-      Type: "Choice",
-      Comment:
-        "The success notification needs input, accepted and output counts as numbers and the " +
-        "rejected block (docs/contracts.md).",
-      Choices: [
-        {
-          And: [
-            ...SUMMARY_NUMBERS.flatMap((field) => presentNumber(`${PATH.summaryBody}.${field}`)),
-            present(`${PATH.summaryBody}.rejected`),
-          ],
-          Next: STATES.notifySuccess,
-        },
-      ],
-      Default: STATES.rejectRunSummary,
-    },
-    RejectRunSummary: {
-      Type: "Pass",
-      Comment: "The run summary lacks counts: fails the run rather than publish a wrong message.",
-      Parameters: {
-        step: STATES.checkRunSummary,
-        Error: PIPELINE_ERRORS.invalidRunSummary,
-        "Cause.$": `States.Format('${summaryUri} lacks counts docs/contracts.md requires: numbers input.albums, input.artists, input.tracks, accepted.albums, accepted.artists, accepted.tracks, output.tracks and the rejected block.', ${PATH.runId})`,
       },
       ResultPath: PATH.failure,
       Next: STATES.checkFailureCause,
@@ -480,6 +359,7 @@ export function buildDefinition(params: StateMachineParams): AslDefinition {
     StartCrawlerFailed: stampStep(TASK_STATES.startCrawler),
     GetCrawlerStatusFailed: stampStep(TASK_STATES.getCrawlerStatus),
     ReadRunSummaryFailed: stampStep(TASK_STATES.readRunSummary),
+    PublishGoldFailed: stampStep(TASK_STATES.publishGold),
     NotifySuccessFailed: stampStep(TASK_STATES.notifySuccess),
     CheckFailureCause: {
       Type: "Choice",
@@ -535,12 +415,16 @@ export function buildDefinition(params: StateMachineParams): AslDefinition {
     },
   };
 
+  const states = { ...main, ...auditStates(p, jobArguments, glueRetry) };
+  const missing = Object.values(STATES).filter((name) => states[name] === undefined);
+  if (missing.length > 0) throw new Error(`buildDefinition lacks states ${missing.join(", ")}.`);
+
   return {
     Comment:
       `${p.pipelineName}: Glue job ${p.jobName} -> crawler ${p.crawlerName} -> SNS notification. ` +
       "Generated by lib/state-machine.ts; do not edit by hand.",
     StartAt: STATES.checkInput,
-    States: states,
+    States: states as Record<StateName, AslState>,
   };
 }
 

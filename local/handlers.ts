@@ -22,6 +22,12 @@ import {
 } from "./layout";
 import type { Crawl, LocalRun } from "./local-run";
 import { runSparkJob, taskError } from "./spark-job";
+import { publishGold, publishPaths, type PublishResult } from "./publish";
+import {
+  MAX_DATUMS_PER_REQUEST,
+  putMetricDataRequests,
+  type PutMetricDataRequest,
+} from "../lib/run-metrics";
 
 /** Step 1: the deterministic sample, when no input folder was given. */
 export async function generateStep(run: LocalRun): Promise<void> {
@@ -91,25 +97,38 @@ function stagingFolderOf(run: LocalRun, uri: string): string {
   return path.join(run.paths.out, "staging", batch);
 }
 
-/** The Glue job (`glue:startJobRun.sync`): the transform on DuckDB or local PySpark. */
+/**
+ * The Glue job (`glue:startJobRun.sync`). `--mode write`: the transform on DuckDB or local
+ * PySpark, gold to the run's staging location, gates and metrics in the summary. `--mode
+ * publish`: the staged gold into the current table and the history (a folder swap, whichever
+ * engine wrote it).
+ */
 export async function glueJobHandler(run: LocalRun, input: JsonValue): Promise<JsonValue> {
   const request = input as { JobName: string; Arguments: Record<string, string> };
-  const runId = request.Arguments["--run_id"] as string;
-  const batchDir = stagingFolderOf(run, request.Arguments["--input_path"] as string);
+  const args = request.Arguments;
+  const runId = args["--run_id"] as string;
+  if (args["--mode"] === "publish") return publishJob(run, request.JobName, runId, args);
+  const batchDir = stagingFolderOf(run, args["--input_path"] as string);
   const { engine } = run.o;
+  // Locally --snapshot-date stands in for the execution's start day.
+  const snapshotDate = run.o.snapshotDate ?? (args["--snapshot_date"] as string);
+  const gates = { ...JSON.parse(args["--quality_gates"] ?? "{}"), ...(run.o.gates ?? {}) };
+  const job = {
+    inputDir: batchDir,
+    outDir: run.paths.lake,
+    runId,
+    snapshotDate,
+    pipelineName: args["--pipeline_name"] as string,
+    gates,
+    publish: false,
+  };
   const t = performance.now();
   let summary: RunSummary;
   try {
     summary =
       engine === "spark"
-        ? await runSparkJob(batchDir, run.paths.out, runId)
-        : await (
-            await import("./etl.js")
-          ).runTransform({
-            inputDir: batchDir,
-            outDir: run.paths.out,
-            runId,
-          });
+        ? await runSparkJob(job)
+        : await (await import("./etl.js")).runTransform(job);
   } catch (err) {
     const ms = performance.now() - t;
     run.add("glue_job", ms);
@@ -129,9 +148,71 @@ export async function glueJobHandler(run: LocalRun, input: JsonValue): Promise<J
     detail:
       `${engine}: read ${per((e) => summary.input[e])}; quarantined ` +
       `${per((e) => sumValues(summary.rejected[e] as Record<string, number>))}; ` +
-      `gold ${fmt(summary.output.tracks)} rows`,
+      `gold ${fmt(summary.output.tracks)} rows staged; ` +
+      `${summary.gates.length - summary.gates_failed} of ${summary.gates.length} gates passed`,
   });
   return { Id: `jr_local_${runId}`, JobName: request.JobName, JobRunState: "SUCCEEDED" };
+}
+
+/** The publish run of the job: the staged gold into the current table and the history. */
+function publishJob(
+  run: LocalRun,
+  jobName: string,
+  runId: string,
+  args: Record<string, string>,
+): JsonValue {
+  const t = performance.now();
+  const paths = publishPaths(run.paths.processed, run.paths.datawarehouse, runId);
+  const snapshotDate = args["--snapshot_date"] as string;
+  let result: PublishResult;
+  try {
+    if (run.failPublish) throw new Error(`simulated crash before publishing run ${runId}`);
+    result = publishGold(paths, runId, snapshotDate, run.crashDuringPublish);
+  } catch (err) {
+    const ms = performance.now() - t;
+    run.add("publish", ms);
+    run.emit({ kind: "step", step: "publish", ms, detail: "FAILED" });
+    throw taskError("States.TaskFailed", (err as Error).message);
+  }
+  run.record.published = true;
+  const ms = performance.now() - t;
+  run.add("publish", ms);
+  run.emit({
+    kind: "step",
+    step: "publish",
+    ms,
+    detail: result.current
+      ? `gold -> ${relative(paths.current)}/ and ${relative(result.snapshot)}/`
+      : `snapshot ${snapshotDate} -> ${relative(result.snapshot)}/ only: the current table ` +
+        `stays at the newer snapshot ${result.latest}`,
+  });
+  return { Id: `jr_local_${runId}_publish`, JobName: jobName, JobRunState: "SUCCEEDED" };
+}
+
+/**
+ * `cloudwatch:putMetricData`: checks the request as CloudWatch would (at most 1,000 datums,
+ * names, dimensions, finite values) and appends it to `OUT/metrics.jsonl`.
+ */
+export async function putMetricDataHandler(run: LocalRun, input: JsonValue): Promise<JsonValue> {
+  const t = performance.now();
+  const request = input as unknown as PutMetricDataRequest;
+  const requests = putMetricDataRequests(request.MetricData, request.Namespace);
+  if (requests.length !== 1) {
+    throw taskError(
+      "CloudWatch.InvalidParameterValueException",
+      `MetricData must hold 1 to ${MAX_DATUMS_PER_REQUEST} datums; found ${request.MetricData.length}.`,
+    );
+  }
+  fs.appendFileSync(run.paths.metrics, `${JSON.stringify(request)}\n`);
+  const ms = performance.now() - t;
+  run.add("metrics", ms);
+  run.emit({
+    kind: "step",
+    step: "metrics",
+    ms,
+    detail: `${request.MetricData.length} datums in ${request.Namespace} -> ${relative(run.paths.metrics)}`,
+  });
+  return {};
 }
 
 /** `glue:getCrawler`: READY, with the LastCrawl of the crawl started by this run (if any). */

@@ -6,6 +6,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { GOLD_TABLE, catalogDatabaseName } from "../lib/glue";
 import { runSummaryKey, type StatesMachineMessage } from "../lib/state-machine";
+import type { GateResult, QualityGatesOverride } from "../lib/quality-gates";
 import type { Entity } from "./contract";
 
 // ---------------------------------------------------------------------------------------------
@@ -39,37 +40,47 @@ export const OUT_MARKER = ".spotify-pipeline-out";
 /** Paths of one run's outputs (absolute). */
 export interface OutputPaths {
   out: string;
+  /** The lake root: `--lake DIR`, else `out` (a self-contained run). */
+  lake: string;
   /** The generated sample (only when no input folder was given). */
   input: string;
-  /** `OUT/staging/<batch>/`: the staged CSVs and the `_READY` marker. */
+  /** `LAKE/staging/<batch>/`: the staged CSVs and the `_READY` marker. */
   staging: string;
   processed: string;
   datawarehouse: string;
-  /** `OUT/datawarehouse/tracks/`: the gold table. */
+  /** `LAKE/datawarehouse/tracks/`: the current gold table. */
   gold: string;
+  /** `LAKE/datawarehouse/tracks_history/`: one partition per snapshot date. */
+  history: string;
   summary: string;
   catalog: string;
   notifications: string;
+  /** `OUT/metrics.jsonl`: the PutMetricData requests of the run. */
+  metrics: string;
   queries: string;
   dashboard: string;
   run: string;
 }
 
-/** The output paths of run `runId` under `out` (docs/contracts.md, medallion layout). */
-export function outputPaths(out: string, runId: string): OutputPaths {
+/** The output paths of run `runId` under `out`, the lake under `lake` (default: `out`). */
+export function outputPaths(out: string, runId: string, lake?: string): OutputPaths {
   const root = path.resolve(out);
-  const processed = path.join(root, "processed");
-  const datawarehouse = path.join(root, "datawarehouse");
+  const lakeRoot = lake === undefined ? root : path.resolve(lake);
+  const processed = path.join(lakeRoot, "processed");
+  const datawarehouse = path.join(lakeRoot, "datawarehouse");
   return {
     out: root,
+    lake: lakeRoot,
     input: path.join(root, "input"),
-    staging: path.join(root, "staging", runId),
+    staging: path.join(lakeRoot, "staging", runId),
     processed,
     datawarehouse,
     gold: path.join(datawarehouse, GOLD_TABLE),
+    history: path.join(datawarehouse, `${GOLD_TABLE}_history`),
     summary: path.join(processed, runSummaryKey(runId)),
     catalog: path.join(root, "catalog.json"),
     notifications: path.join(root, "notifications.jsonl"),
+    metrics: path.join(root, "metrics.jsonl"),
     queries: path.join(root, "queries"),
     dashboard: path.join(root, "dashboard.html"),
     run: path.join(root, "run.json"),
@@ -97,6 +108,23 @@ export interface PipelineOptions {
   engine?: Engine;
   /** Run id (also the execution name and the batch folder). @default `local-<UTC timestamp>` */
   runId?: string;
+  /**
+   * A lake kept across runs (staging, processed, warehouse, history); without it the lake is
+   * `out` and the run is self-contained.
+   */
+  lake?: string;
+  /**
+   * The snapshot date of the batch (`YYYY-MM-DD`): the local stand-in for the execution's start
+   * day, to rerun or backfill a given day. @default today (UTC)
+   */
+  snapshotDate?: string;
+  /** Overrides of the contract's quality gates (like a stack's `qualityGates`). */
+  gates?: QualityGatesOverride;
+  /**
+   * Fault injection for tests: `fail` makes the publish step fail before it touches anything (a
+   * crash between write and publish), `crash-mid-swap` stops it between its two renames.
+   */
+  faults?: { publish?: "fail" | "crash-mid-swap" };
   /** Progress: called once per finished step and per notification. */
   onEvent?: (event: PipelineEvent) => void;
 }
@@ -106,8 +134,10 @@ export const STEPS = [
   "generate",
   "stage",
   "glue_job",
-  "crawler",
   "run_summary",
+  "metrics",
+  "publish",
+  "crawler",
   "notify",
   "queries",
   "dashboard",
@@ -146,6 +176,11 @@ export interface RunRecord {
   accepted: FileCounts | null;
   rejected: Record<Entity, Record<string, number>> | null;
   output: { tracks: number } | null;
+  /** The quality gates of the run summary (null when the job wrote none). */
+  gates: GateResult[] | null;
+  /** The snapshot date of the batch; `published` says whether its gold was published. */
+  snapshot_date: string | null;
+  published: boolean;
   /** States entered by the execution, in order (a poll loop repeats its states). */
   states: string[];
   /** Wall time per step in milliseconds, plus `total`. */
@@ -197,10 +232,18 @@ function isInside(child: string, parent: string): boolean {
  *
  * @param out the output folder
  * @param input the input folder, if any: it must not be inside `out` (it would be deleted)
+ * @param lake the lake kept across runs, if any: it must not be inside `out` either
  * @throws UsageError naming `--out` (or `--input`), the folder and what to do instead.
  */
-export function prepareOutDir(out: string, input?: string): void {
+export function prepareOutDir(out: string, input?: string, lake?: string): void {
   const dir = path.resolve(out);
+  if (lake !== undefined && isInside(path.resolve(lake), dir)) {
+    throw new UsageError(
+      "--lake",
+      `--lake ${lake} is inside --out ${out}, which every run deletes and recreates. ` +
+        `Keep the lake beside it, e.g. --out ./out --lake ./lake.`,
+    );
+  }
   if (input !== undefined && isInside(path.resolve(input), dir)) {
     throw new UsageError(
       "--input",

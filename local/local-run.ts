@@ -24,6 +24,8 @@ import {
   type Step,
 } from "./layout";
 import { venvPython } from "./spark-job";
+import { checkSnapshotDate } from "../lib/publish";
+import { parseQualityGatesOverride, type QualityGatesOverride } from "../lib/quality-gates";
 
 /** A UTC timestamp run id: `local-20240601T031500Z`. */
 export function defaultRunId(now: Date = new Date()): string {
@@ -40,6 +42,9 @@ export interface Resolved {
   seed: number;
   engine: Engine;
   runId: string;
+  lake?: string;
+  snapshotDate?: string;
+  gates?: QualityGatesOverride;
 }
 
 /** Checks the options; throws UsageError naming the option and the fix. */
@@ -98,7 +103,32 @@ export function resolveOptions(o: PipelineOptions): Resolved {
         `execution); got ${JSON.stringify(runId)}.`,
     );
   }
-  return { out: o.out ?? "out", input: o.input, tracks, seed, engine, runId };
+  if (o.snapshotDate !== undefined) {
+    try {
+      checkSnapshotDate(o.snapshotDate, "--snapshot-date");
+    } catch (err) {
+      throw new UsageError("--snapshot-date", (err as Error).message);
+    }
+  }
+  let gates: QualityGatesOverride | undefined;
+  if (o.gates !== undefined) {
+    try {
+      gates = parseQualityGatesOverride(o.gates, "gates");
+    } catch (err) {
+      throw new UsageError("gates", (err as Error).message);
+    }
+  }
+  return {
+    out: o.out ?? "out",
+    input: o.input,
+    tracks,
+    seed,
+    engine,
+    runId,
+    lake: o.lake,
+    snapshotDate: o.snapshotDate,
+    gates,
+  };
 }
 
 /** How the execution ended. */
@@ -122,6 +152,10 @@ export class LocalRun {
   inputDir: string;
   summary?: RunSummary;
   crawl?: Crawl;
+  /** Tests: stop the publish between its two renames (a crash the next run repairs). */
+  crashDuringPublish = false;
+  /** Tests: the publish step fails before touching anything (a crash after the write). */
+  failPublish = false;
   private db?: { instance: DuckDBInstance; connection: DuckDBConnection };
   private readonly started = performance.now();
 
@@ -129,7 +163,7 @@ export class LocalRun {
     readonly o: Resolved,
     private readonly onEvent: (event: PipelineEvent) => void,
   ) {
-    this.paths = outputPaths(o.out, o.runId);
+    this.paths = outputPaths(o.out, o.runId, o.lake);
     this.inputDir = o.input === undefined ? this.paths.input : path.resolve(o.input);
     this.record = {
       status: "FAILED",
@@ -139,6 +173,9 @@ export class LocalRun {
       accepted: null,
       rejected: null,
       output: null,
+      gates: null,
+      snapshot_date: null,
+      published: false,
       states: [],
       timings_ms: this.timings,
     };
@@ -196,6 +233,9 @@ export class LocalRun {
       accepted: r.accepted,
       rejected: r.rejected,
       output: r.output,
+      gates: r.gates,
+      snapshot_date: r.snapshot_date,
+      published: r.published,
       states: r.states,
       timings_ms: orderedTimings(this.timings),
       ...(r.error ? { error: r.error } : {}),

@@ -48,6 +48,7 @@ import {
   getObjectHandler,
   glueJobHandler,
   publishHandler,
+  putMetricDataHandler,
   stageStep,
   startCrawlerHandler,
 } from "./handlers";
@@ -117,6 +118,8 @@ async function executeStep(run: LocalRun): Promise<Ending | undefined> {
     StartCrawler: () => startCrawlerHandler(run),
     GetCrawlerStatus: () => getCrawlerHandler(run),
     ReadRunSummary: (input) => getObjectHandler(run, input),
+    PutRunMetrics: (input) => putMetricDataHandler(run, input),
+    PublishGold: (input) => glueJobHandler(run, input),
     NotifySuccess: (input) => publishHandler(run, input),
     NotifyFailure: (input) => publishHandler(run, input),
   };
@@ -182,9 +185,14 @@ async function recordCounts(run: LocalRun): Promise<RunSummary | undefined> {
       artists: { ...summary.rejected.artists },
       tracks: { ...summary.rejected.tracks },
     } as RunRecord["rejected"];
+    run.record.gates = summary.gates;
+    run.record.snapshot_date = summary.snapshot_date;
   }
-  if (fs.existsSync(run.paths.gold) && tableFiles(run.paths.gold).length > 0) {
-    run.record.output = { tracks: await countParquetRows(await run.duck(), run.paths.gold) };
+  // This run's gold as published: its snapshot partition (the current table may hold a newer
+  // snapshot after a backfill).
+  const snapshot = path.join(run.paths.history, `snapshot_date=${summary?.snapshot_date}`);
+  if (run.record.published && fs.existsSync(snapshot) && tableFiles(snapshot).length > 0) {
+    run.record.output = { tracks: await countParquetRows(await run.duck(), snapshot) };
   }
   return summary;
 }
@@ -306,8 +314,10 @@ async function dashboardStep(
  */
 export async function runPipeline(options: PipelineOptions = {}): Promise<PipelineResult> {
   const o = resolveOptions(options);
-  prepareOutDir(o.out, o.input);
+  prepareOutDir(o.out, o.input, o.lake);
   const run = new LocalRun(o, options.onEvent ?? (() => undefined));
+  run.crashDuringPublish = options.faults?.publish === "crash-mid-swap";
+  run.failPublish = options.faults?.publish === "fail";
   run.emit({ kind: "start", runId: o.runId, engine: o.engine, out: run.paths.out, input: o.input });
   try {
     if (o.input === undefined) await generateStep(run);

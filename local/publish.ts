@@ -103,7 +103,12 @@ function linkTree(from: string, to: string): void {
  * Replaces folder `target` with a copy of `source`: the copy is made aside, then swapped in by
  * two renames; `crashAfterAside` stops between them (tests of the repair).
  */
-export function swapIn(source: string, target: string, runId: string, crashAfterAside = false): void {
+export function swapIn(
+  source: string,
+  target: string,
+  runId: string,
+  crashAfterAside = false,
+): void {
   const parent = path.dirname(target);
   const name = path.basename(target);
   const next = path.join(parent, `.${name}.next-${runId}`);

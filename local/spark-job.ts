@@ -37,14 +37,34 @@ function tail(text: string, lines: number): string {
  * --run-id ID`. It prints the run summary JSON on stdout and exits 1 with the message on stderr
  * when the input is bad.
  */
-export async function runSparkJob(
-  inputDir: string,
-  outDir: string,
-  runId: string,
-): Promise<RunSummary> {
+export async function runSparkJob(job: {
+  inputDir: string;
+  outDir: string;
+  runId: string;
+  snapshotDate: string;
+  pipelineName: string;
+  gates: object;
+  publish: boolean;
+}): Promise<RunSummary> {
   const python = venvPython();
   const script = path.join(REPO_ROOT, "glue", "job.py");
-  const args = [script, "--local", "--input", inputDir, "--out", outDir, "--run-id", runId];
+  const args = [
+    script,
+    "--local",
+    "--input",
+    job.inputDir,
+    "--out",
+    job.outDir,
+    "--run-id",
+    job.runId,
+    "--snapshot-date",
+    job.snapshotDate,
+    "--pipeline-name",
+    job.pipelineName,
+    "--quality-gates",
+    JSON.stringify(job.gates),
+    ...(job.publish ? [] : ["--no-publish"]),
+  ];
   const child = spawn(python, args, { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";

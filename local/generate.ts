@@ -100,6 +100,12 @@ export interface GenerateOptions {
    * @default 0.01
    */
   dirtyShare?: number;
+  /**
+   * Extra share of albums rows planted as `orphan_artist` (an orphan spike, 0 to 0.5), on top of
+   * `dirtyShare`: a batch the quality gates must stop.
+   * @default 0
+   */
+  orphanSpike?: number;
   /** Called about every 100k albums rows and once at the end. */
   onProgress?: (progress: { rows: number; total: number }) => void;
 }
@@ -383,6 +389,10 @@ function validate(opts: GenerateOptions): string[] {
   if (!(dirtyShare >= 0 && dirtyShare <= 0.2)) {
     problems.push(`dirtyShare must be between 0 and 0.2 (e.g. 0.01 for 1%); got ${dirtyShare}.`);
   }
+  const spike = opts.orphanSpike ?? 0;
+  if (!(spike >= 0 && spike <= 0.5)) {
+    problems.push(`orphanSpike must be between 0 and 0.5 (e.g. 0.4 for 40%); got ${spike}.`);
+  }
   if (typeof outDir !== "string" || outDir.trim() === "") {
     problems.push(`outDir must be a folder path; got ${JSON.stringify(outDir)}.`);
   }
@@ -547,7 +557,7 @@ export async function generateSample(opts: GenerateOptions): Promise<GenerateRes
     missing_key: perAlbumKind,
     bad_number: perAlbumKind,
     bad_date: perAlbumKind,
-    orphan_artist: perAlbumKind,
+    orphan_artist: perAlbumKind + Math.round(total * (opts.orphanSpike ?? 0)),
     orphan_track: orphanTracks,
     duplicate_row: perAlbumKind,
     duplicate_key: perAlbumKind,

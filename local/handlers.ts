@@ -34,7 +34,13 @@ export async function generateStep(run: LocalRun): Promise<void> {
   const { o, paths } = run;
   await run.timed(
     "generate",
-    () => generateSample({ tracks: o.tracks, seed: o.seed, outDir: paths.input }),
+    () =>
+      generateSample({
+        tracks: o.tracks,
+        seed: o.seed,
+        outDir: paths.input,
+        ...(o.orphanSpike !== undefined ? { orphanSpike: o.orphanSpike } : {}),
+      }),
     (g) =>
       `${fmt(g.rows.albums)} album rows, ${fmt(g.rows.artists)} artists, ` +
       `${fmt(g.rows.tracks)} tracks (seed ${o.seed}) -> ${relative(paths.input)}/`,
@@ -94,7 +100,7 @@ function stagingFolderOf(run: LocalRun, uri: string): string {
       `--input_path ${uri} is not a batch prefix of the local staging bucket (${prefix}<batch>/).`,
     );
   }
-  return path.join(run.paths.out, "staging", batch);
+  return path.join(run.paths.lake, "staging", batch);
 }
 
 /**

@@ -104,6 +104,8 @@ export interface PipelineOptions {
   tracks?: number;
   /** Seed of the generated sample. @default 42 */
   seed?: number;
+  /** Extra share of orphan album rows in the generated sample (0 to 0.5). @default 0 */
+  orphanSpike?: number;
   /** @default "duckdb" */
   engine?: Engine;
   /** Run id (also the execution name and the batch folder). @default `local-<UTC timestamp>` */

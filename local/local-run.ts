@@ -44,6 +44,7 @@ export interface Resolved {
   runId: string;
   lake?: string;
   snapshotDate?: string;
+  orphanSpike?: number;
   gates?: QualityGatesOverride;
 }
 
@@ -126,6 +127,7 @@ export function resolveOptions(o: PipelineOptions): Resolved {
     engine,
     runId,
     lake: o.lake,
+    orphanSpike: o.orphanSpike,
     snapshotDate: o.snapshotDate,
     gates,
   };

@@ -34,6 +34,8 @@ import logging
 import os
 import re
 import sys
+import time
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +64,18 @@ from job_io import (  # noqa: E402
     match_header,
     normalize_header,
     parse_csv_record,
+)
+
+from job_audit import (  # noqa: E402
+    SNAPSHOT_DATE,
+    duration_datum,
+    gate_failure_message,
+    gate_limit_rows,
+    merge_gates,
+    publish,
+    read_gates,
+    read_metric_data,
+    register_gate_limits,
 )
 
 LOG = logging.getLogger("spotify-pipeline.job")
@@ -307,6 +321,10 @@ def run(
     *,
     engine: str = "spark",
     glue_dir: Path | None = None,
+    snapshot_date: str | None = None,
+    pipeline_name: str = "spotify-pipeline-local",
+    quality_gates: dict[str, Any] | None = None,
+    publish_gold: bool = True,
 ) -> dict[str, Any]:
     """Runs the transform on Spark over one batch and writes every output (overwriting).
 
@@ -324,6 +342,11 @@ def run(
         engine: Engine recorded in the summary.
         glue_dir: Where to look first for contract.json and the SQL (default: the script's
             folder; then the working directory).
+        snapshot_date: The batch's snapshot date, ``YYYY-MM-DD`` (default: today, UTC).
+        pipeline_name: The Pipeline dimension of the metrics.
+        quality_gates: Overrides of the contract's quality gates (``--quality_gates``).
+        publish_gold: Publish the staged gold when every gate passes (Glue: False; the state
+            machine's PublishGold step runs the job again with ``--mode publish``).
 
     Returns:
         The run summary (docs/contracts.md), also written as JSON.
@@ -333,20 +356,41 @@ def run(
         ValueError: ``run_id`` is not a safe folder name.
         RuntimeError: a SQL step failed, or the row accounting is broken.
     """
+    started = time.monotonic()
     contract, steps, input_dir, headers = preflight(spark, input_path, run_id, glue_dir)
+    snapshot_date = snapshot_date or datetime.now(timezone.utc).strftime("%Y-%m-%d")
+    if not SNAPSHOT_DATE.match(snapshot_date):
+        raise ValueError(f"snapshot_date must be YYYY-MM-DD; found {json.dumps(snapshot_date)}.")
+    gates = merge_gates(contract, quality_gates)
     roots = {
         "processed_path": _location(processed_path),
         "warehouse_path": _location(warehouse_path),
     }
     keep = _persisted_rdds(spark)
+    gold_output = next(o for o in contract["outputs"] if o["table"] == GOLD_TABLE)
+    current = join(roots["warehouse_path"], gold_output["path"])
+    staged = join(
+        roots["processed_path"],
+        contract["publish"]["staging"]["path"].replace("{run_id}", run_id),
+        gold_output["path"],
+    )
     try:
+        previous = spark.read.parquet(current).count() if _Storage(spark).exists(current) else None
+        register_gate_limits(spark, gate_limit_rows(gates, previous))
         register_raw_views(spark, contract, input_dir, headers)
         run_steps(spark, contract, steps)
         if GOLD_TABLE not in [o["table"] for o in contract["outputs"]]:
             raise RuntimeError(f"glue/contract.json outputs do not list {GOLD_TABLE}: add it.")
+        gate_results = read_gates(spark)
+        metric_data = read_metric_data(spark, pipeline_name)
         gold_rows = 0
         for output in contract["outputs"]:
-            location = join(roots[output["root"]], output["path"])
+            # Gold goes to the run's staging location; the publish step moves it.
+            location = (
+                staged
+                if output["table"] == GOLD_TABLE
+                else join(roots[output["root"]], output["path"])
+            )
             LOG.info("writing %s to %s", output["table"], location)
             write_parquet(spark, output["table"], location)
             if output["table"] == GOLD_TABLE:
@@ -355,6 +399,16 @@ def run(
         table = contract["summary"]["table"]
         counts = spark.sql(f"SELECT section, entity, reason, row_count FROM {table}").collect()
         summary = build_summary([tuple(r) for r in counts], gold_rows, run_id, engine)
+        failed = sum(1 for g in gate_results if not g["passed"])
+        elapsed_ms = (time.monotonic() - started) * 1000
+        summary.update(
+            snapshot_date=snapshot_date,
+            previous_gold_rows=previous,
+            gates=gate_results,
+            gates_failed=failed,
+            gates_message=gate_failure_message(gate_results),
+            metric_data=[*metric_data, duration_datum(pipeline_name, elapsed_ms)],
+        )
         summary_path = contract["summary"]["path"].replace("{run_id}", run_id)
         storage = _Storage(spark)
         storage.write_text(
@@ -362,10 +416,20 @@ def run(
             json.dumps(summary, indent=2) + "\n",
         )
         LOG.info("run %s: %s", run_id, json.dumps(summary))
+        if publish_gold and failed == 0:
+            publish(
+                spark,
+                contract,
+                roots["processed_path"],
+                roots["warehouse_path"],
+                run_id,
+                snapshot_date,
+            )
         return summary
     finally:
         # The views read released blocks from here on: drop them with the blocks.
         views = [contract["inputs"][e]["raw_view"] for e in ENTITIES] + [s.table for s in steps]
+        views.append("gate_limits")
         for view in views:
             spark.catalog.dropTempView(view)
         release_blocks(spark, keep)
@@ -388,18 +452,47 @@ def main() -> None:
     from pyspark.context import SparkContext
 
     args = getResolvedOptions(
-        sys.argv, ["JOB_NAME", "run_id", "input_path", "processed_path", "warehouse_path"]
+        sys.argv,
+        [
+            "JOB_NAME",
+            "run_id",
+            "input_path",
+            "processed_path",
+            "warehouse_path",
+            "mode",
+            "snapshot_date",
+            "pipeline_name",
+            "quality_gates",
+        ],
     )
     glue_context = GlueContext(SparkContext.getOrCreate())
     job = Job(glue_context)
     job.init(args["JOB_NAME"], args)
-    run(
-        glue_context.spark_session,
-        input_path=args["input_path"],
-        processed_path=args["processed_path"],
-        warehouse_path=args["warehouse_path"],
-        run_id=args["run_id"],
-    )
+    spark = glue_context.spark_session
+    if args["mode"] == "publish":
+        contract_file, _ = find_glue_files()
+        publish(
+            spark,
+            load_contract(contract_file),
+            _location(args["processed_path"]),
+            _location(args["warehouse_path"]),
+            args["run_id"],
+            args["snapshot_date"],
+        )
+    elif args["mode"] == "write":
+        run(
+            spark,
+            input_path=args["input_path"],
+            processed_path=args["processed_path"],
+            warehouse_path=args["warehouse_path"],
+            run_id=args["run_id"],
+            snapshot_date=args["snapshot_date"],
+            pipeline_name=args["pipeline_name"],
+            quality_gates=json.loads(args["quality_gates"] or "{}"),
+            publish_gold=False,
+        )
+    else:
+        raise ValueError(f"--mode must be write or publish; found {json.dumps(args['mode'])}.")
     job.commit()
 
 
@@ -450,6 +543,12 @@ def local_main(argv: list[str]) -> int:
     parser.add_argument("--input", required=True, help="batch folder: albums, artists, tracks.csv")
     parser.add_argument("--out", required=True, help="root of the local layout (OUT/)")
     parser.add_argument("--run-id", required=True, help="names OUT/processed/runs/<run-id>/")
+    parser.add_argument("--snapshot-date", help="YYYY-MM-DD (default: today, UTC)")
+    parser.add_argument("--pipeline-name", default="spotify-pipeline-local")
+    parser.add_argument("--quality-gates", default="{}", help="JSON overrides of the gates")
+    parser.add_argument(
+        "--no-publish", action="store_true", help="stage gold only (the caller publishes)"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     if is_uri(args.input) or is_uri(args.out):
@@ -469,6 +568,10 @@ def local_main(argv: list[str]) -> int:
             processed_path=os.path.join(args.out, "processed"),
             warehouse_path=os.path.join(args.out, "datawarehouse"),
             run_id=args.run_id,
+            snapshot_date=args.snapshot_date,
+            pipeline_name=args.pipeline_name,
+            quality_gates=json.loads(args.quality_gates),
+            publish_gold=not args.no_publish,
         )
     except InputError as err:
         print(f"InputError: {err}", file=sys.stderr)

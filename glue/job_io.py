@@ -191,6 +191,13 @@ class _Storage:
         path = jvm.org.apache.hadoop.fs.Path(uri)
         return path.getFileSystem(self._spark.sparkContext._jsc.hadoopConfiguration()), path
 
+    def exists(self, location: str) -> bool:
+        """True when a file or folder (an S3 prefix) is there."""
+        if not is_uri(location):
+            return os.path.exists(location)
+        fs, path = self._hadoop(location)
+        return bool(fs.exists(path))
+
     def size(self, location: str) -> int | None:
         """Size in bytes, or None when there is no such file."""
         if not is_uri(location):

@@ -11,6 +11,8 @@ import {
 } from "../lib/iam/events";
 import { statesRolePolicy, statesTrustPolicy } from "../lib/iam/states";
 import { buildDefinition, validateStateMachineParams } from "../lib/state-machine";
+import type { QualityGatesOverride } from "../lib/quality-gates";
+import { METRICS_NAMESPACE } from "../lib/run-metrics";
 
 /** Arguments of {@link Orchestration}. */
 export interface OrchestrationArgs {
@@ -57,6 +59,13 @@ export interface OrchestrationArgs {
    * @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-scheduled-rule-pattern.html
    */
   schedule?: string;
+  /**
+   * Overrides of the dataset contract's quality gates (`glue/contract.json` `quality_gates`),
+   * passed to the job as `--quality_gates`. @default none: the contract's gates
+   */
+  qualityGates?: QualityGatesOverride;
+  /** CloudWatch namespace of the run metrics; the role may write only this one. @default "SpotifyPipeline" */
+  metricsNamespace?: string;
 }
 
 const SCHEDULE = /^(?:rate\(\d+ (?:minute|minutes|hour|hours|day|days)\)|cron\((?:\S+ ){5}\S+\))$/;
@@ -109,6 +118,8 @@ export class Orchestration extends pulumi.ComponentResource {
       jobTimeoutMinutes: args.jobTimeoutMinutes ?? 60,
       crawlerPollSeconds: args.crawlerPollSeconds ?? 30,
       maxCrawlerPolls: args.maxCrawlerPolls ?? 40,
+      qualityGates: args.qualityGates ?? {},
+      metricsNamespace: args.metricsNamespace ?? METRICS_NAMESPACE,
     };
 
     const problems = validateStateMachineParams({ ...PLACEHOLDER_NAMES, pipelineName, ...limits });
@@ -158,6 +169,7 @@ export class Orchestration extends pulumi.ComponentResource {
                 summaryBucketArn,
                 topicArn,
                 keyArn,
+                metricsNamespace: limits.metricsNamespace,
               }),
             ),
           ),

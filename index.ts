@@ -127,6 +127,7 @@ const orchestration = new Orchestration(
     crawlerPollSeconds: config.crawlerPollSeconds,
     maxCrawlerPolls: config.maxCrawlerPolls,
     schedule: config.schedule,
+    qualityGates: config.qualityGates,
   },
   opts,
 );
@@ -140,6 +141,7 @@ const monitoring = new Monitoring(
     topicArn: notifications.topicArn,
     pipelineName,
     dashboardName: pipelineName,
+    qualityGates: config.qualityGates,
   },
   opts,
 );

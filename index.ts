@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Analytics } from "./components/analytics";
 import { Dashboards } from "./components/dashboards";
 import { GlueEtl } from "./components/etl";
+import { SnapshotHistory } from "./components/history";
 import { Monitoring } from "./components/monitoring";
 import { Notifications } from "./components/notifications";
 import { Orchestration } from "./components/orchestration";
@@ -84,6 +85,14 @@ export const glueJobName = etl.jobName;
 export const glueCrawlerName = etl.crawlerName;
 /** Data Catalog database of the warehouse (Athena). */
 export const glueDatabaseName = etl.databaseName;
+// The snapshot history table (components/history.ts), read by Athena through partition projection.
+const history = new SnapshotHistory(
+  `${prefix}-history`,
+  { databaseName: etl.databaseName, warehouseBucket: storage.buckets.datawarehouse.name },
+  opts,
+);
+/** Glue table of the snapshot history (one partition per published snapshot date). */
+export const historyTableName = history.tableName;
 
 // --- notifications, orchestration and monitoring (components/notifications.ts, orchestration.ts, monitoring.ts) go here ---
 const pipelineName = `${PROJECT}-${config.stack}`;

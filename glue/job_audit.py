@@ -201,6 +201,10 @@ class _Fs:
         self.delete(target)
         self._jvm.org.apache.hadoop.fs.FileUtil.copy(src_fs, src, dst_fs, dst, False, self._conf)
 
+    def mkdirs(self, location: str) -> None:
+        fs, path = self._fs(location)
+        fs.mkdirs(path)
+
     def rename(self, source: str, target: str) -> None:
         fs, src = self._fs(source)
         _, dst = self._fs(target)
@@ -214,32 +218,41 @@ class _Fs:
         return sorted(s.getPath().getName() for s in fs.listStatus(path) if s.isDirectory())
 
 
-def _swap_in(fs: _Fs, source: str, target: str, run_id: str) -> None:
-    """Replaces folder ``target`` with a copy of ``source``: the copy is made aside first, so the
-    current folder is replaced only by a complete copy (local/publish.ts ``swapIn``)."""
-    parent, name = target.rstrip("/").rsplit("/", 1)
-    nxt = f"{parent}/.{name}.next-{run_id}"
-    prev = f"{parent}/.{name}.prev-{run_id}"
+#: Where publish keeps its aside copies, under the warehouse root (the job role may write it).
+ASIDE = "_publish"
+
+
+def _swap_in(fs: _Fs, source: str, warehouse: str, target: str, run_id: str) -> None:
+    """Replaces folder ``<warehouse>/<target>`` with a copy of ``source``: the copy is made aside
+    (``_publish/<target>.next-<run>``) first, so the current folder is replaced only by a
+    complete copy; the previous one waits at ``_publish/<target>.prev-<run>`` until the new one
+    is in place (local/publish.ts ``swapIn`` keeps them beside the target instead)."""
+    nxt = f"{warehouse}/{ASIDE}/{target}.next-{run_id}"
+    prev = f"{warehouse}/{ASIDE}/{target}.prev-{run_id}"
+    current = f"{warehouse}/{target}"
     fs.copy(source, nxt)
     fs.delete(prev)
-    if fs.exists(target):
-        fs.rename(target, prev)
-    fs.rename(nxt, target)
+    if fs.exists(current):
+        fs.rename(current, prev)
+    fs.mkdirs(current.rsplit("/", 1)[0])
+    fs.rename(nxt, current)
     fs.delete(prev)
 
 
-def recover(fs: _Fs, parent: str) -> None:
-    """Puts back a folder an interrupted publish left aside (``.<name>.prev-<run>`` while
-    ``<name>`` is missing) and deletes leftover copies (local/publish.ts)."""
-    for entry in fs.folders(parent):
-        m = re.match(r"^\.(.+)\.(prev|next)-[A-Za-z0-9._-]+$", entry)
+def recover(fs: _Fs, warehouse: str, folder: str = "") -> None:
+    """Puts back what an interrupted publish left aside (``_publish/<target>.prev-<run>`` while
+    ``<target>`` is missing) and deletes leftover copies, in ``_publish/<folder>``."""
+    aside = f"{warehouse}/{ASIDE}" + (f"/{folder}" if folder else "")
+    for entry in fs.folders(aside):
+        m = re.match(r"^(.+)\.(prev|next)-[A-Za-z0-9._-]+$", entry)
         if not m:
             continue
-        target = f"{parent}/{m.group(1)}"
+        rel = f"{folder}/{m.group(1)}" if folder else m.group(1)
+        target = f"{warehouse}/{rel}"
         if m.group(2) == "prev" and not fs.exists(target):
-            fs.rename(f"{parent}/{entry}", target)
+            fs.rename(f"{aside}/{entry}", target)
         else:
-            fs.delete(f"{parent}/{entry}")
+            fs.delete(f"{aside}/{entry}")
 
 
 def publish(
@@ -264,7 +277,6 @@ def publish(
         [processed_path.rstrip("/"), layout["staging"]["path"].replace("{run_id}", run_id),
          gold["path"]]
     )
-    current = f"{warehouse_path.rstrip('/')}/{gold['path']}"
     history = f"{warehouse_path.rstrip('/')}/{layout['history']['path']}"
     key = layout["history"]["partition_key"]
     fs = _Fs(spark)
@@ -272,13 +284,14 @@ def publish(
         raise ValueError(
             f"Run {run_id} staged no gold at {staged}: run the job with --mode write first."
         )
-    recover(fs, warehouse_path.rstrip("/"))
-    recover(fs, history)
+    warehouse = warehouse_path.rstrip("/")
+    recover(fs, warehouse)
+    recover(fs, warehouse, layout["history"]["path"])
     dates = [d[len(key) + 1 :] for d in fs.folders(history) if d.startswith(f"{key}=")]
     newest = max(dates) if dates else None
-    fs_snapshot = f"{history}/{key}={snapshot_date}"
-    _swap_in(fs, staged, fs_snapshot, run_id)
+    snapshot = f"{layout['history']['path']}/{key}={snapshot_date}"
+    _swap_in(fs, staged, warehouse, snapshot, run_id)
     is_current = newest is None or snapshot_date >= newest
     if is_current:
-        _swap_in(fs, staged, current, run_id)
-    return {"current": is_current, "snapshot": fs_snapshot}
+        _swap_in(fs, staged, warehouse, gold["path"], run_id)
+    return {"current": is_current, "snapshot": f"{warehouse}/{snapshot}"}

@@ -31,8 +31,11 @@ export const STAGING_INPUT_PREFIX = "incoming/";
 /** Top-level prefixes the job overwrites in the processed bucket (docs/contracts.md). */
 export const PROCESSED_PREFIXES = ["silver", "quarantine", "runs"] as const;
 
-/** Top-level prefixes the job overwrites in the datawarehouse bucket (docs/contracts.md). */
-export const WAREHOUSE_PREFIXES = ["tracks"] as const;
+/**
+ * Top-level prefixes the job overwrites in the datawarehouse bucket (docs/contracts.md): the gold
+ * table, its snapshot history, and `_publish/` where the publish step keeps aside copies.
+ */
+export const WAREHOUSE_PREFIXES = ["tracks", "tracks_history", "_publish"] as const;
 
 /** The gold table the crawler catalogs (a prefix of the datawarehouse bucket). */
 export const GOLD_TABLE = "tracks";

@@ -29,7 +29,7 @@ import * as path from "node:path";
 import type { StateMachine } from "aws-local-stepfunctions";
 import { GOLD_TABLE } from "../lib/glue";
 import { INCOMING_PREFIX, MARKER_NAME } from "../lib/iam/events";
-import { loadQueries } from "../lib/queries";
+import { QUERIES_DIR, loadQueries } from "../lib/queries";
 import { runQuery, toCsv, type QueryResult } from "./queries";
 import {
   buildDefinition,
@@ -40,6 +40,7 @@ import {
   type TaskStateName,
 } from "../lib/state-machine";
 import { countParquetRows, sqlList, tableFiles } from "./crawler";
+import { addOpsPanels, gatesPanel, historyPanel, type HistoryRow } from "./dashboard-ops";
 import type { DurationTrendRow, MostPopularArtistRow, TrackCountByAlbumRow } from "./dashboard";
 import type { RunSummary } from "./etl";
 import {
@@ -243,6 +244,15 @@ async function queriesStep(run: LocalRun): Promise<Map<string, QueryResult>> {
         const csv = toCsv(result.rows, result.columns);
         fs.writeFileSync(path.join(partial, `${query.name}.csv`), csv);
       }
+      const history = await historyQuery(connection, paths.history);
+      if (history) {
+        results.set(HISTORY_QUERY, history);
+        fs.mkdirSync(path.join(partial, "history"), { recursive: true });
+        fs.writeFileSync(
+          path.join(partial, `${HISTORY_QUERY}.csv`),
+          toCsv(history.rows, history.columns),
+        );
+      }
       fs.renameSync(partial, paths.queries);
     },
     () =>
@@ -251,6 +261,33 @@ async function queriesStep(run: LocalRun): Promise<Map<string, QueryResult>> {
       " rows)",
   );
   return results;
+}
+
+/** The history query's name (under `queries/`) and its result file under `OUT/queries/`. */
+const HISTORY_QUERY = "history/artist_popularity_by_snapshot";
+
+/**
+ * Runs `queries/history/artist_popularity_by_snapshot.sql` over the history table (a view with
+ * `snapshot_date` from the partition folders); undefined when nothing was published yet.
+ */
+async function historyQuery(
+  connection: Awaited<ReturnType<LocalRun["duck"]>>,
+  historyDir: string,
+): Promise<QueryResult | undefined> {
+  if (!fs.existsSync(historyDir) || fs.readdirSync(historyDir).length === 0) return undefined;
+  const glob = path.join(historyDir, "snapshot_date=*", "*.parquet");
+  await connection.run(
+    `CREATE OR REPLACE VIEW tracks_history AS SELECT * FROM read_parquet('${glob}', ` +
+      `hive_partitioning = true, hive_types = {'snapshot_date': VARCHAR})`,
+  );
+  const sql = fs.readFileSync(path.join(QUERIES_DIR, `${HISTORY_QUERY}.sql`), "utf8");
+  try {
+    return await runQuery(connection, sql);
+  } catch (err) {
+    throw new Error(`queries/${HISTORY_QUERY}.sql failed on DuckDB: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
 }
 
 /** Step 5: the dashboard from the three dashboard queries and the run's counts. */
@@ -295,7 +332,12 @@ async function dashboardStep(
           .replace("T", " ")
           .replace(/\.\d+Z$/, " UTC"),
       });
-      writeAtomic(paths.dashboard, html);
+      const history = results.get(HISTORY_QUERY);
+      const panels = [
+        gatesPanel(summary.gates),
+        await historyPanel((history?.rows ?? []) as unknown as HistoryRow[]),
+      ];
+      writeAtomic(paths.dashboard, addOpsPanels(html, panels));
     },
     () => relative(paths.dashboard),
   );

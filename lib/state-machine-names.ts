@@ -75,10 +75,10 @@ export const CHOICE_RULE_LABELS = {
     "run_id given",
   ],
   CheckMarker: ["marker directly in its batch folder"],
-  CheckCrawler: ["READY with a crawl newer than the baseline", "poll limit reached"],
-  CheckCrawlResult: ["last crawl SUCCEEDED"],
   CheckRunSummary: ["counts present"],
   CheckGates: ["every gate passed"],
+  CheckCrawler: ["READY with a crawl newer than the baseline", "poll limit reached"],
+  CheckCrawlResult: ["last crawl SUCCEEDED"],
   CheckFailureCause: ["Cause is text"],
 } as const satisfies Partial<Record<StateName, readonly string[]>>;
 

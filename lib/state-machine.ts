@@ -415,9 +415,11 @@ export function buildDefinition(params: StateMachineParams): AslDefinition {
     },
   };
 
-  const states = { ...main, ...auditStates(p, jobArguments, glueRetry) };
-  const missing = Object.values(STATES).filter((name) => states[name] === undefined);
+  const all = { ...main, ...auditStates(p, jobArguments, glueRetry) };
+  const missing = Object.values(STATES).filter((name) => all[name] === undefined);
   if (missing.length > 0) throw new Error(`buildDefinition lacks states ${missing.join(", ")}.`);
+  // In the order of STATES (the order of the flow).
+  const states = Object.fromEntries(Object.values(STATES).map((name) => [name, all[name]]));
 
   return {
     Comment:

@@ -122,7 +122,7 @@ const BAD: [string, Record<string, string>, string[]][] = [
     "a misspelt key",
     { ...base, [`${P}:logRetentionDay`]: "14" },
     [
-      `${P}:logRetentionDay: unknown key (value "14"); expected one of environment, owner, costCenter, protectData, forceDestroy, logRetentionDays, rawDataTransitionDays, rawDataArchiveDays, noncurrentVersionExpirationDays, athenaResultsExpirationDays, athenaBytesScannedCutoff, notificationEmails, schedule, glue, crawlerPollSeconds, maxCrawlerPolls, networkIsolation, vpcCidr, dataCatalogEncryption, quicksight. Remove it or fix its spelling.`,
+      `${P}:logRetentionDay: unknown key (value "14"); expected one of environment, owner, costCenter, protectData, forceDestroy, logRetentionDays, rawDataTransitionDays, rawDataArchiveDays, noncurrentVersionExpirationDays, athenaResultsExpirationDays, athenaBytesScannedCutoff, notificationEmails, schedule, glue, crawlerPollSeconds, maxCrawlerPolls, networkIsolation, vpcCidr, dataCatalogEncryption, quicksight, qualityGates. Remove it or fix its spelling.`,
     ],
   ],
   [

@@ -77,7 +77,7 @@ function expectedJobPolicy(g: Graph, stack: string, catalogEncrypted = false) {
     assets: { bucket: names.assets!, prefix: "glue/" },
     outputs: [
       { bucket: names.processed!, prefixes: ["silver", "quarantine", "runs"] },
-      { bucket: names.datawarehouse!, prefixes: ["tracks"] },
+      { bucket: names.datawarehouse!, prefixes: ["tracks", "tracks_history", "_publish"] },
     ],
     ...(req && vpcId
       ? {
@@ -529,9 +529,13 @@ describe("the job script and its arguments", () => {
     const runs = Object.values(def.States).filter(
       (s) => "Resource" in s && s.Resource === "arn:aws:states:::glue:startJobRun.sync",
     ) as unknown as { Parameters: { Arguments: Record<string, string> } }[];
-    expect(runs).to.have.length(1);
-    const perRun = Object.keys(runs[0]!.Parameters.Arguments).map((k) => k.replace(/\.\$$/, ""));
+    // RunGlueJob (--mode write) and PublishGold (--mode publish) pass the same arguments.
+    expect(runs).to.have.length(2);
+    const [perRun, publishRun] = runs.map((r) =>
+      Object.keys(r.Parameters.Arguments).map((k) => k.replace(/\.\$$/, "")),
+    ) as [string[], string[]];
     expect(perRun).to.have.members([...PER_RUN_ARGUMENTS]);
+    expect(publishRun).to.have.members([...PER_RUN_ARGUMENTS]);
 
     const given = ["--JOB_NAME", ...perRun, ...scriptDefaults];
     expect(given.map((a) => a.slice(2))).to.have.members(resolved);

@@ -35,6 +35,11 @@ const SUCCESS_STATES = [
   "InputFromMarker",
   "CheckMarker",
   "RunGlueJob",
+  "ReadRunSummary",
+  "CheckRunSummary",
+  "PutRunMetrics",
+  "CheckGates",
+  "PublishGold",
   "GetCrawlerBaseline",
   "StartCrawler",
   "WaitForCrawler",
@@ -42,8 +47,6 @@ const SUCCESS_STATES = [
   "GetCrawlerStatus",
   "CheckCrawler",
   "CheckCrawlResult",
-  "ReadRunSummary",
-  "CheckRunSummary",
   "NotifySuccess",
   "Succeeded",
 ];
@@ -136,8 +139,10 @@ describe("local run (npm start)", function () {
         "generate",
         "stage",
         "glue_job",
-        "crawler",
         "run_summary",
+        "metrics",
+        "publish",
+        "crawler",
         "notify",
         "queries",
         "dashboard",
@@ -171,8 +176,10 @@ describe("local run (npm start)", function () {
         "generate",
         "stage",
         "glue_job",
-        "crawler",
         "run_summary",
+        "metrics",
+        "publish",
+        "crawler",
         "notify",
         "queries",
         "dashboard",
@@ -211,7 +218,12 @@ describe("local run (npm start)", function () {
       ).to.equal(csv);
       expect(expected.reduce((s, r) => s + r.n, 0)).to.equal(run.output!.tracks);
       const written = fs.readdirSync(path.join(out, "queries")).sort();
-      expect(written).to.deep.equal(loadQueries().map((q) => `${q.name}.csv`));
+      expect(written).to.deep.equal(
+        [...loadQueries().map((q) => `${q.name}.csv`), "history"].sort(),
+      );
+      expect(fs.readdirSync(path.join(out, "queries", "history"))).to.deep.equal([
+        "artist_popularity_by_snapshot.csv",
+      ]);
     });
 
     it("renders the dashboard with the three charts and the run's counts", () => {

@@ -66,9 +66,13 @@ export function snapshotDates(p: PublishPaths): string[] {
  */
 export function recoverInterruptedPublish(dir: string): void {
   if (!fs.existsSync(dir)) return;
-  const folders = [dir, ...fs.readdirSync(dir).map((d) => path.join(dir, d))].filter((d) =>
-    fs.statSync(d).isDirectory(),
-  );
+  const folders = [
+    dir,
+    ...fs
+      .readdirSync(dir)
+      .filter((d) => !d.startsWith("."))
+      .map((d) => path.join(dir, d)),
+  ].filter((d) => fs.statSync(d).isDirectory());
   for (const parent of folders) {
     for (const entry of fs.readdirSync(parent)) {
       const m = /^\.(.+)\.(prev|next)-[A-Za-z0-9._-]+$/.exec(entry);

@@ -60,9 +60,14 @@ export function historySpec(rows: readonly HistoryRow[]): TopLevelSpec {
   };
 }
 
-/** The history panel: a chart with two or more snapshots, else a note. */
-export async function historyPanel(rows: readonly HistoryRow[]): Promise<string> {
-  const snapshots = new Set(rows.map((r) => r.snapshot_date)).size;
+/**
+ * The history panel: a chart with two or more snapshots, else a note.
+ * @param snapshots snapshot partitions in the history table
+ */
+export async function historyPanel(
+  rows: readonly HistoryRow[],
+  snapshots: number,
+): Promise<string> {
   const title = "Artist popularity across snapshots";
   if (snapshots < 2) {
     return (

@@ -335,7 +335,12 @@ async function dashboardStep(
       const history = results.get(HISTORY_QUERY);
       const panels = [
         gatesPanel(summary.gates),
-        await historyPanel((history?.rows ?? []) as unknown as HistoryRow[]),
+        await historyPanel(
+          (history?.rows ?? []) as unknown as HistoryRow[],
+          fs.existsSync(paths.history)
+            ? fs.readdirSync(paths.history).filter((d) => d.startsWith("snapshot_date=")).length
+            : 0,
+        ),
       ];
       writeAtomic(paths.dashboard, addOpsPanels(html, panels));
     },

@@ -49,12 +49,12 @@ from job_io import (  # noqa: E402
     ENTITIES,
     HEADER_SCAN_BYTES,
     HERE,
-    REASONS,
     SQL_FILE,
     InputError,
     SqlStep,
     _raise_problems,
     _Storage,
+    contract_reasons,
     find_glue_files,
     inspect_inputs,
     is_uri,
@@ -224,7 +224,11 @@ def write_parquet(spark: Any, table: str, location: str) -> None:
 
 
 def build_summary(
-    rows: list[tuple[str, str, str | None, int]], output: int, run_id: str, engine: str
+    rows: list[tuple[str, str, str | None, int]],
+    output: int,
+    run_id: str,
+    engine: str,
+    reasons: tuple[str, ...] | None = None,
 ) -> dict[str, Any]:
     """Builds the run summary from ``run_counts`` rows and the rows written to gold (``output``),
     and checks the accounting identity.
@@ -235,6 +239,8 @@ def build_summary(
     Raises:
         RuntimeError: on an unknown reason or broken accounting (a bug in glue/sql).
     """
+    if reasons is None:
+        reasons = contract_reasons(load_contract(find_glue_files()[0]))
     counts: dict[str, dict[str, int]] = {"input": {}, "accepted": {}}
     found: dict[str, dict[str, int]] = {e: {} for e in ENTITIES}
     for section, entity, reason, count in rows:
@@ -242,17 +248,17 @@ def build_summary(
         if section in ("input", "accepted"):
             counts[section][entity] = n
         elif section == "rejected":
-            if reason not in REASONS:
+            if reason not in reasons:
                 raise RuntimeError(
                     f"run_counts reports unknown reason {reason} for {entity}: use one of "
-                    f"{', '.join(REASONS)} (docs/contracts.md)."
+                    f"{', '.join(reasons)} (glue/contract.json reasons)."
                 )
             found[entity][reason] = n
     input_counts = {e: counts["input"].get(e, 0) for e in ENTITIES}
     accepted = {e: counts["accepted"].get(e, 0) for e in ENTITIES}
     rejected: dict[str, dict[str, int]] = {}
     for entity in ENTITIES:
-        rejected[entity] = {r: found[entity][r] for r in REASONS if r in found[entity]}
+        rejected[entity] = {r: found[entity][r] for r in reasons if r in found[entity]}
         quarantined = sum(found[entity].values())
         if input_counts[entity] != accepted[entity] + quarantined:
             raise RuntimeError(
@@ -398,7 +404,9 @@ def run(
                 gold_rows = spark.read.parquet(location).count()
         table = contract["summary"]["table"]
         counts = spark.sql(f"SELECT section, entity, reason, row_count FROM {table}").collect()
-        summary = build_summary([tuple(r) for r in counts], gold_rows, run_id, engine)
+        summary = build_summary(
+            [tuple(r) for r in counts], gold_rows, run_id, engine, contract_reasons(contract)
+        )
         failed = sum(1 for g in gate_results if not g["passed"])
         elapsed_ms = (time.monotonic() - started) * 1000
         summary.update(

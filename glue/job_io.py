@@ -15,19 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-#: Input files of a batch, in contract order (local/contract.ts ENTITIES).
+#: Input files of a batch, in contract order (lib/contract.ts ENTITIES checks the same list).
 ENTITIES = ("albums", "artists", "tracks")
-#: Quarantine reasons, in the order the checks apply (docs/contracts.md).
-REASONS = (
-    "missing_key",
-    "bad_number",
-    "bad_date",
-    "bad_boolean",
-    "orphan_artist",
-    "orphan_track",
-    "duplicate_row",
-    "duplicate_key",
-)
 #: Bytes read to find and check a file's header.
 HEADER_SCAN_BYTES = 1 << 20
 SQL_FILE = re.compile(r"^\d{2}_([a-z][a-z0-9_]*)\.sql$")
@@ -99,7 +88,7 @@ def find_glue_files(base: Path | None = None) -> tuple[Path, Path]:
 
 
 def load_contract(file: Path) -> dict[str, Any]:
-    """Reads the dataset contract (``glue/contract.json``; validated by local/contract.ts)."""
+    """Reads the dataset contract (``glue/contract.json``; validated by lib/contract.ts)."""
     with open(file, encoding="utf-8") as fh:
         contract = json.load(fh)
     keys = ("inputs", "sql", "outputs", "summary", "source_file_column")
@@ -109,8 +98,13 @@ def load_contract(file: Path) -> dict[str, Any]:
     return contract
 
 
+def contract_reasons(contract: dict[str, Any]) -> tuple[str, ...]:
+    """The quarantine reasons, in the order the checks apply (glue/contract.json ``reasons``)."""
+    return tuple(r["name"] for r in contract["reasons"])
+
+
 def load_sql_steps(folder: Path) -> list[SqlStep]:
-    """Lists the SQL steps in execution order (file-name order), like local/contract.ts.
+    """Lists the SQL steps in execution order (file-name order), like lib/contract.ts.
 
     Raises:
         ValueError: when a ``.sql`` file is not named ``NN_<table>.sql`` or holds a semicolon.
@@ -139,7 +133,7 @@ def normalize_header(cell: str) -> str:
 
 
 def match_header(input_: dict[str, Any], header: list[str]) -> dict[str, Any]:
-    """Maps header cells to the input's kept columns (local/contract.ts ``matchHeader``).
+    """Maps header cells to the input's kept columns (lib/contract.ts ``matchHeader``).
 
     For each column the first of its ``headers`` present wins; extra cells are ignored.
 

@@ -6,7 +6,7 @@
  *
  * @see https://docs.aws.amazon.com/athena/latest/ug/partition-projection.html
  */
-import { GOLD_TRACKS_COLUMNS } from "./quicksight";
+import { GOLD_COLUMNS } from "./contract";
 
 /** The history table's name and prefix in the datawarehouse bucket (glue/contract.json `publish`). */
 export const HISTORY_TABLE = "tracks_history";
@@ -46,7 +46,7 @@ export function historyTableArgs(args: { databaseName: string; warehouseBucket: 
         serializationLibrary: "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe",
         parameters: { "serialization.format": "1" },
       },
-      columns: GOLD_TRACKS_COLUMNS.map((c) => ({ name: c.name, type: c.type.toLowerCase() })),
+      columns: GOLD_COLUMNS.map((c) => ({ name: c.name, type: c.glue_type })),
     },
   };
 }

@@ -21,6 +21,12 @@ const publishSchema = z.object({
 /** The contract's `publish` key. */
 export type PublishLayout = z.infer<typeof publishSchema>;
 
+/**
+ * Where the cloud publish step (glue/job_audit.py `ASIDE`) keeps its aside copies, a top-level
+ * prefix of the datawarehouse bucket.
+ */
+export const PUBLISH_ASIDE_PREFIX = "_publish";
+
 /** A snapshot date: `YYYY-MM-DD`. */
 export const SNAPSHOT_DATE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
 

@@ -5,10 +5,10 @@
  * A failed gate takes the failure path with the breached gates as the cause.
  */
 import type { AslState, Retrier } from "./asl";
+import { runSummaryKey } from "./contract";
 import { PIPELINE_ERRORS, RESOURCES, STATES, type StateName } from "./state-machine-names";
 import {
   GLUE_STATE_TIMEOUT_MARGIN_SECONDS,
-  RUN_SUMMARY_PREFIX,
   SDK_CALL_TIMEOUT_SECONDS,
   type ResolvedStateMachineParams,
 } from "./state-machine-params";
@@ -16,7 +16,7 @@ import { PATH, SUMMARY_NUMBERS, catchAll, present, presentNumber } from "./state
 
 /** `s3://<processed>/runs/{}/summary.json` (`{}` is the run id). */
 function summaryUri(p: ResolvedStateMachineParams): string {
-  return `s3://${p.summaryBucket}/${RUN_SUMMARY_PREFIX}{}/summary.json`;
+  return `s3://${p.summaryBucket}/${runSummaryKey("{}")}`;
 }
 
 /** The audit states, keyed by name: ReadRunSummary ... PublishGold. */
@@ -32,7 +32,7 @@ export function auditStates(
       Resource: RESOURCES.s3GetObject,
       Parameters: {
         Bucket: p.summaryBucket,
-        "Key.$": `States.Format('${RUN_SUMMARY_PREFIX}{}/summary.json', ${PATH.runId})`,
+        "Key.$": `States.Format('${runSummaryKey("{}")}', ${PATH.runId})`,
       },
       TimeoutSeconds: SDK_CALL_TIMEOUT_SECONDS,
       ResultSelector: { "body.$": "States.StringToJson($.Body)" },

@@ -91,7 +91,7 @@ export function tableFiles(dir: string): string[] {
   const found: string[] = [];
   const walk = (d: string): void => {
     for (const entry of fs.readdirSync(d, { withFileTypes: true })) {
-      // Spark's _SUCCESS and _temporary/ (lib/glue.ts CRAWLER_EXCLUSIONS), Hadoop's hidden .crc.
+      // Spark's _SUCCESS and _temporary/ (lib/etl.ts CRAWLER_EXCLUSIONS), Hadoop's hidden .crc.
       if (entry.name.startsWith("_") || entry.name.startsWith(".")) continue;
       if (entry.name.endsWith("_$folder$")) continue;
       const full = path.join(d, entry.name);

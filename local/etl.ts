@@ -18,7 +18,7 @@ import {
   type Entity,
   type Reason,
   type SqlStep,
-} from "./contract";
+} from "../lib/contract";
 import { InputError, emptyInputs, inspectInputs, throwProblems, type Problem } from "./inputs";
 import { snapshotDateOf, checkSnapshotDate } from "../lib/publish";
 import {

@@ -5,10 +5,10 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
-import { GOLD_TABLE } from "../lib/glue";
+import { GOLD_TABLE } from "../lib/etl";
 import { INCOMING_PREFIX, MARKER_NAME } from "../lib/iam/events";
 import type { JsonValue } from "../lib/state-machine";
-import { ENTITIES, loadContract, type Entity } from "./contract";
+import { ENTITIES, loadContract, type Entity } from "../lib/contract";
 import { inferTable, type Catalog } from "./crawler";
 import type { RunSummary } from "./etl";
 import { generateSample } from "./generate";

@@ -10,7 +10,7 @@ import {
   type ContractInput,
   type DatasetContract,
   type Entity,
-} from "./contract";
+} from "../lib/contract";
 
 /**
  * A fatal problem with the input files (missing, empty, not a CSV, missing a required column).

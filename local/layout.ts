@@ -4,10 +4,10 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { GOLD_TABLE, catalogDatabaseName } from "../lib/glue";
+import { GOLD_TABLE, catalogDatabaseName } from "../lib/etl";
 import { runSummaryKey, type StatesMachineMessage } from "../lib/state-machine";
 import type { GateResult, QualityGatesOverride } from "../lib/quality-gates";
-import type { Entity } from "./contract";
+import type { Entity } from "../lib/contract";
 
 // ---------------------------------------------------------------------------------------------
 // Names and layout

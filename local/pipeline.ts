@@ -27,7 +27,7 @@ import "../lib/polyfills";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { StateMachine } from "aws-local-stepfunctions";
-import { GOLD_TABLE } from "../lib/glue";
+import { GOLD_TABLE } from "../lib/etl";
 import { INCOMING_PREFIX, MARKER_NAME } from "../lib/iam/events";
 import { QUERIES_DIR, loadQueries } from "../lib/queries";
 import { runQuery, toCsv, type QueryResult } from "./queries";
@@ -421,7 +421,7 @@ function dashboardRows<T>(results: Map<string, QueryResult>, name: string, colum
   if (missing.length > 0) {
     throw new Error(
       `queries/${name}.sql returns ${result.columns.join(", ")}; the dashboard needs ` +
-        `${missing.join(", ")} (docs/contracts.md, "Athena queries used by dashboards").`,
+        `${missing.join(", ")} (lib/visuals.ts).`,
     );
   }
   return result.rows as unknown as T[];

@@ -11,7 +11,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { loadPublishLayout } from "../lib/publish";
-import { loadContract } from "./contract";
+import { loadContract } from "../lib/contract";
 
 /** Where the publish step reads and writes, for one run. */
 export interface PublishPaths {

@@ -113,6 +113,14 @@ export const STATE_MACHINE: RoleTable = {
       by: "identity:UseKeyForStateMachine",
       why: "Step Functions encrypts the execution data of the state machine with the pipeline key",
     },
+    {
+      action: "cloudwatch:PutMetricData",
+      resource: "*",
+      context: { "cloudwatch:namespace": "SpotifyPipeline" },
+      expect: "Allowed",
+      by: "identity:PutRunMetrics",
+      why: "PutRunMetrics sends the run summary's metrics (lib/run-metrics.ts)",
+    },
     ...["logs:CreateLogDelivery", "logs:PutResourcePolicy", "logs:DescribeLogGroups"].map(
       (action): Request => ({
         action,
@@ -137,6 +145,19 @@ export const STATE_MACHINE: RoleTable = {
       resource: `${GLUE}:job/other-team-job`,
       expect: "ImplicitlyDenied",
       why: "runs only the pipeline's job",
+    },
+    ...["Glue", "AWS/States", "SpotifyPipelineOther"].map((namespace): Request => ({
+      action: "cloudwatch:PutMetricData",
+      resource: "*",
+      context: { "cloudwatch:namespace": namespace },
+      expect: "ImplicitlyDenied",
+      why: "run metrics only in the pipeline's namespace",
+    })),
+    {
+      action: "cloudwatch:PutMetricData",
+      resource: "*",
+      expect: "ImplicitlyDenied",
+      why: "a request without a namespace matches no grant",
     },
     {
       action: "glue:StartJobRun",

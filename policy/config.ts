@@ -99,6 +99,7 @@ export interface PolicyConfigs {
     accounts: string[];
     trustedAccounts: ({ account: string } & Reasoned)[];
     trustedOrganizations: ({ id: string } & Reasoned)[];
+    callerScopedActions: ({ action: string } & Reasoned)[];
   };
   "cloudcontrol-resource-reviewed": { allowedTypeNames: ({ typeName: string } & Reasoned)[] };
   "policy-bearing-types-reviewed": { allowedTypes: ({ type: string } & Reasoned)[] };
@@ -175,6 +176,18 @@ export const configSchemas: { [P in keyof PolicyConfigs]: PolicyConfigSchema } =
         "AWS Organizations whose principals may be granted access (aws:PrincipalOrgID), each with a reason.",
         "id",
         { type: "string", pattern: "^o-[a-z0-9]{10,32}$" },
+      ),
+      callerScopedActions: reasoned(
+        'Actions a VPC endpoint policy may allow on Resource "*" (with aws:PrincipalAccount pinned to these accounts) although the service authorization data lists a resource type for them, because they act only in the caller\'s own account; each with a reason. Actions without resource types need no entry.',
+        "action",
+        { type: "string", pattern: "^[a-zA-Z0-9-]+:[A-Za-z0-9]+$" },
+        [
+          {
+            action: "cloudwatch:PutMetricData",
+            reason:
+              "Metrics are published to the caller's own account and namespace (the optional dataset resource type is a feature this pipeline does not use); there is no other account's resource to reach.",
+          },
+        ],
       ),
     },
   },

@@ -618,8 +618,47 @@ function foreignResources(s: Statement, trusted: TrustedSet): string[] {
     });
 }
 
+const PRINCIPAL_ACCOUNT_KEYS = ["aws:principalaccount", "aws:principalarn", "aws:principalorgid"];
+
+/**
+ * `Resource: "*"` in an endpoint statement reaches no other account's resource when every
+ * action it allows acts only in the caller's own account (no resource type in the data, e.g.
+ * `sts:GetCallerIdentity`, or listed in `callerScopedActions` with a reason, e.g.
+ * `cloudwatch:PutMetricData`) and a restricting condition pins the caller to the trusted
+ * accounts (`aws:PrincipalAccount`, ...). The data's "required" flag cannot decide this: S3 marks
+ * alternative resource types (object or access point object) as optional.
+ */
+function callerScopedWildcard(
+  s: Statement,
+  trusted: TrustedSet,
+  catalog: IamCatalog,
+  listed: readonly string[],
+): boolean {
+  const pinned = conditionsOf(s).some(
+    (c) => PRINCIPAL_ACCOUNT_KEYS.includes(c.key) && !whyNotRestricting(c, trusted, false),
+  );
+  if (!pinned || s.NotAction || (s.Action ?? []).length === 0) return false;
+  return (s.Action ?? []).every((a) => {
+    const pattern = known<string>(a);
+    if (listed.includes(pattern.toLowerCase())) return true;
+    const x = catalog.expand(pattern);
+    return (
+      x.wellFormed &&
+      x.serviceExists &&
+      !x.anyService &&
+      x.matches.length > 0 &&
+      x.matches.every((m) => m.resourceTypes.length === 0)
+    );
+  });
+}
+
 /** An endpoint statement's resources are pinned to the trusted accounts. */
-function endpointScopeProblem(s: Statement, trusted: TrustedSet): string | undefined {
+function endpointScopeProblem(
+  s: Statement,
+  trusted: TrustedSet,
+  catalog: IamCatalog,
+  listed: readonly string[],
+): string | undefined {
   for (const c of conditionsOf(s)) {
     if (!ACCOUNT_SCOPE_KEYS.includes(c.key) || c.negated || c.ifExists) continue;
     if (c.set === "ForAllValues" || !/^string(equals|like)$/i.test(c.base)) continue;
@@ -629,10 +668,11 @@ function endpointScopeProblem(s: Statement, trusted: TrustedSet): string | undef
       : values.every((v) => trusted.accounts.includes(v));
     if (ok && values.length > 0) return undefined;
   }
+  const callerScoped = callerScopedWildcard(s, trusted, catalog, listed);
   const open = (s.Resource ?? [])
     .filter((r): r is string => typeof r === "string")
     .filter((r) => {
-      if (r === "*") return true;
+      if (r === "*") return !callerScoped;
       const arn = parseArn(r);
       if (!arn) return true;
       if (arn.service === "s3" && arn.account === "") {
@@ -674,12 +714,19 @@ export const iamForeignAccess: ResourceValidationPolicy = {
           return;
         }
         if (d.source.kind === "endpoint") {
-          const problem = endpointScopeProblem(s, trusted);
+          const problem = endpointScopeProblem(
+            s,
+            trusted,
+            ctx.catalog,
+            policyConfig("iam-foreign-access", ctx.args).callerScopedActions.map((a) =>
+              a.action.toLowerCase(),
+            ),
+          );
           if (problem) {
             ctx.report(
               must(
                 what,
-                "reach only this stack's accounts' resources (concrete ARNs of these accounts, or a positive aws:ResourceAccount condition on them)",
+                "reach only this stack's accounts' resources (concrete ARNs of these accounts, a positive aws:ResourceAccount condition on them, or Resource \"*\" only for actions that need no resource with aws:PrincipalAccount pinned to them)",
                 `${problem}${hint}`,
               ),
             );

@@ -433,6 +433,47 @@ new aws.ec2.VpcEndpointPolicy("evade-type-endpoint-policy-foreign", {
     Resource: "arn:aws:s3:::*/*",
   }),
 });
+// Resource "*" through an endpoint: only for actions that need no resource, pinned to the
+// trusted accounts' principals.
+new aws.ec2.VpcEndpointPolicy("evade-arn-endpoint-star-unpinned", {
+  vpcEndpointId: "vpce-0corpus",
+  policy: doc({
+    Effect: "Allow",
+    Principal: "*",
+    Action: "cloudwatch:PutMetricData",
+    Resource: "*",
+  }),
+});
+new aws.ec2.VpcEndpointPolicy("evade-arn-endpoint-star-needs-resource", {
+  vpcEndpointId: "vpce-0corpus",
+  policy: doc({
+    Effect: "Allow",
+    Principal: "*",
+    Action: "s3:PutObject",
+    Resource: "*",
+    Condition: { StringEquals: { "aws:PrincipalAccount": ACCOUNT } },
+  }),
+});
+new aws.ec2.VpcEndpointPolicy("evade-arn-endpoint-star-foreign-pin", {
+  vpcEndpointId: "vpce-0corpus",
+  policy: doc({
+    Effect: "Allow",
+    Principal: "*",
+    Action: "sts:GetCallerIdentity",
+    Resource: "*",
+    Condition: { StringEquals: { "aws:PrincipalAccount": FOREIGN } },
+  }),
+});
+new aws.ec2.VpcEndpointPolicy("evade-arn-endpoint-star-pin-ifexists", {
+  vpcEndpointId: "vpce-0corpus",
+  policy: doc({
+    Effect: "Allow",
+    Principal: "*",
+    Action: "cloudwatch:PutMetricData",
+    Resource: "*",
+    Condition: { StringEqualsIfExists: { "aws:PrincipalAccount": ACCOUNT } },
+  }),
+});
 const ccBucketSecure = {
   PublicAccessBlockConfiguration: {
     BlockPublicAcls: true,
@@ -720,6 +761,18 @@ new aws.ec2.VpcEndpoint("control-interface-endpoint-account-pin", {
     Action: ["kms:Decrypt", "kms:GenerateDataKey"],
     Resource: "*",
     Condition: { StringEquals: { "aws:ResourceAccount": ACCOUNT } },
+  }),
+});
+new aws.ec2.VpcEndpointPolicy("control-interface-endpoint-caller-scoped", {
+  vpcEndpointId: "vpce-0corpus",
+  policy: doc({
+    Effect: "Allow",
+    Principal: "*",
+    Action: "cloudwatch:PutMetricData",
+    Resource: "*",
+    Condition: {
+      StringEquals: { "aws:PrincipalAccount": ACCOUNT, "cloudwatch:namespace": "Glue" },
+    },
   }),
 });
 job("control-job-own-security", securityConfiguration.name);

@@ -240,6 +240,16 @@ export const configSchemas: { [P in keyof PolicyConfigs]: PolicyConfigSchema } =
             reason:
               "Glue creates the job's elastic network interfaces at run time, so their ids cannot be named; the statements pin them with the stack's subnet and security group, ec2:Vpc and aws:TagKeys conditions.",
           },
+          {
+            pattern: "logs:log-group:/aws-glue/*",
+            reason:
+              "Glue creates the job's and crawler's log groups itself, and with the security configuration's CloudWatch encryption their names gain the configuration's suffix (/aws-glue/jobs/<configuration>-role/...), so the stack cannot name them: the grant is scoped to the /aws-glue/ prefix instead.",
+          },
+          {
+            pattern: "logs:log-group:/aws-glue/*:log-stream:*",
+            reason:
+              "The log streams of the Glue log groups above (one per job run and executor), named by Glue at run time.",
+          },
         ],
       ),
       exceptions: {

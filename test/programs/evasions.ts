@@ -376,6 +376,28 @@ rolePolicy("evade-arn-any-key", {
   Action: "kms:Decrypt",
   Resource: `arn:aws:kms:${REGION}:${ACCOUNT}:key/*`,
 });
+// A wildcard after a concrete first name component still reaches resources that are not this
+// stack's: only prefixes that lie within one of the stack's resources are proven.
+rolePolicy("evade-arn-log-group-prefix", {
+  Action: "logs:PutLogEvents",
+  Resource: `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/corpus/*:log-stream:*`,
+});
+rolePolicy("evade-arn-other-bucket-prefix", {
+  Action: "s3:GetObject",
+  Resource: "arn:aws:s3:::corpus-elsewhere/incoming/*",
+});
+rolePolicy("evade-arn-bucket-name-extends", {
+  Action: "s3:GetObject",
+  Resource: data.arn.apply((arn) => `${arn}*/incoming/*`),
+});
+rolePolicy("evade-arn-other-database-tables", {
+  Action: "glue:GetTable",
+  Resource: `arn:aws:glue:${REGION}:${ACCOUNT}:table/other_db/*`,
+});
+rolePolicy("evade-arn-other-machine-executions", {
+  Action: "states:DescribeExecution",
+  Resource: `arn:aws:states:${REGION}:${ACCOUNT}:execution:other-machine:*`,
+});
 
 // ------------------------------------------------------------------ type: policy-bearing types
 new aws.iam.RolePolicyAttachmentsExclusive("evade-type-exclusive-admin", {
@@ -774,6 +796,21 @@ new aws.ec2.VpcEndpointPolicy("control-interface-endpoint-caller-scoped", {
       StringEquals: { "aws:PrincipalAccount": ACCOUNT, "cloudwatch:namespace": "Glue" },
     },
   }),
+});
+const database = new aws.glue.CatalogDatabase("corpus-database", { name: "corpus_db" });
+new aws.iam.RolePolicy("control-glue-own-tables", {
+  role: role.name,
+  policy: database.name.apply((db) =>
+    doc({
+      Effect: "Allow",
+      Action: "glue:GetTable",
+      Resource: [
+        `arn:aws:glue:${REGION}:${ACCOUNT}:catalog`,
+        `arn:aws:glue:${REGION}:${ACCOUNT}:database/${db}`,
+        `arn:aws:glue:${REGION}:${ACCOUNT}:table/${db}/*`,
+      ],
+    }),
+  ),
 });
 job("control-job-own-security", securityConfiguration.name);
 new aws.iam.Role("control-states-trust", {

@@ -223,7 +223,7 @@ rolePolicy("planted-actions-exist", {
 rolePolicy("planted-wildcard-actions", {
   Effect: "Allow",
   Action: "s3:*",
-  Resource: "arn:aws:s3:::planted/*",
+  Resource: "arn:aws:s3:::planted/report.csv",
 }); // iam-no-wildcard-actions
 rolePolicy("planted-resource-wildcard", {
   Effect: "Allow",

@@ -33,6 +33,12 @@ export const PURPOSE_TAG = "spotify-pipeline:purpose";
  */
 export const LOG_BUCKET_PURPOSE = "access-logs";
 
+/**
+ * The purpose of the Athena query-results bucket. It exempts a bucket from versioning only where
+ * the graph proves it (policy/buckets.ts `provenPurposeOf`).
+ */
+export const ATHENA_RESULTS_PURPOSE = "athena-results";
+
 const purposes = (description: string, defaults: string[]) => ({
   type: "array" as const,
   items: { type: "string" as const, minLength: 1 },

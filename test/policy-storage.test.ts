@@ -355,6 +355,48 @@ describe("policy: s3-bucket-versioning", () => {
     expect(found.map((v) => [v.name, v.level])).to.deep.equal([["athena-results", "mandatory"]]);
   });
 
+  const ATHENA_UNPROVEN =
+    "S3 bucket 'athena-results' must have versioning enabled (aws.s3.BucketVersioning status Enabled); found none.";
+  it("exempts athena-results only where a workgroup of the stack writes its results there", async () => {
+    expect(await only(policy, without(baseline(), T.workgroup, "analytics"))).to.deep.equal([
+      mandatory(policy, T.bucket, "athena-results", ATHENA_UNPROVEN),
+    ]);
+    const elsewhere = patch(
+      baseline(),
+      T.workgroup,
+      "analytics",
+      (i) => (i.configuration.resultConfiguration.outputLocation = "s3://someone-elses-bucket/"),
+    );
+    expect(await only(policy, elsewhere)).to.deep.equal([
+      mandatory(policy, T.bucket, "athena-results", ATHENA_UNPROVEN),
+    ]);
+  });
+
+  it("does not exempt an athena-results bucket that also receives uploads", async () => {
+    const g = plus(
+      baseline(),
+      res("aws:s3/bucketObjectv2:BucketObjectv2", "extra", {
+        bucket: physical("athena-results"),
+        key: "incoming/extra.csv",
+      }),
+    );
+    expect(await only(policy, g)).to.deep.equal([
+      mandatory(policy, T.bucket, "athena-results", ATHENA_UNPROVEN),
+    ]);
+  });
+
+  it("cannot prove athena-results while the output location is unknown (preview)", async () => {
+    const g = patch(
+      baseline(),
+      T.workgroup,
+      "analytics",
+      (i) => (i.configuration.resultConfiguration.outputLocation = UNKNOWN),
+    );
+    const found = await only(policy, g);
+    expect(found.map((v) => v.level)).to.deep.equal(["advisory"]);
+    expect(found[0]!.message).to.match(/can't run policy 's3-bucket-versioning'.*during preview/);
+  });
+
   it("is advisory in dev", async () => {
     const found = await only(policy, without(baseline(), T.versioning, "staging"), "dev");
     expect(found.map((v) => [v.name, v.level])).to.deep.equal([["staging", "advisory"]]);

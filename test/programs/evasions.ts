@@ -45,6 +45,8 @@ interface BucketOptions {
   sseS3?: boolean;
   /** No server access logging (log buckets). */
   noLogging?: boolean;
+  /** No versioning (buckets whose purpose is exempt from it, e.g. Athena results). */
+  noVersioning?: boolean;
 }
 
 /** A bucket with every companion resource the storage and encryption rules ask for. */
@@ -106,7 +108,7 @@ function lakeBucket(name: string, o: BucketOptions = {}, existing?: aws.s3.Bucke
     },
     child,
   );
-  if (!o.sseS3) {
+  if (!o.sseS3 && !o.noVersioning) {
     new aws.s3.BucketVersioning(
       name,
       { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
@@ -136,6 +138,19 @@ function lakeBucket(name: string, o: BucketOptions = {}, existing?: aws.s3.Bucke
     );
   }
   return bucket;
+}
+
+/** An Athena workgroup of the stack that writes its query results to `bucket`. */
+function athenaWorkgroup(name: string, bucket: aws.s3.Bucket): aws.athena.Workgroup {
+  return new aws.athena.Workgroup(name, {
+    configuration: {
+      enforceWorkgroupConfiguration: true,
+      resultConfiguration: {
+        outputLocation: pulumi.interpolate`s3://${bucket.bucket}/results/`,
+        encryptionConfiguration: { encryptionOption: "SSE_KMS", kmsKeyArn: key.arn },
+      },
+    },
+  });
 }
 
 lakeBucket(
@@ -643,6 +658,23 @@ new aws.glue.Crawler("evade-proof-crawler-weak-security", {
   s3Targets: [{ path: "s3://corpus/tracks/" }],
 });
 lakeBucket("evade-proof-self-declared-logs", { purpose: "access-logs", sseS3: true });
+// An athena-results purpose without a workgroup writing there: judged as a data bucket, so the
+// missing versioning is a violation.
+lakeBucket("evade-proof-self-declared-athena-results", {
+  purpose: "athena-results",
+  noVersioning: true,
+});
+// A workgroup's results bucket that also receives other uploads is not proven either.
+const sharedResults = lakeBucket("evade-proof-athena-results-shared", {
+  purpose: "athena-results",
+  noVersioning: true,
+});
+athenaWorkgroup("corpus-workgroup-shared", sharedResults);
+new aws.s3.BucketObjectv2("corpus-shared-results-upload", {
+  bucket: sharedResults.id,
+  key: "incoming/extra.csv",
+  content: "a,b\n",
+});
 new aws.s3.BucketObjectv2("evade-proof-object-aes256", {
   bucket: data.id,
   key: "incoming/override.csv",
@@ -812,6 +844,10 @@ new aws.iam.RolePolicy("control-glue-own-tables", {
     }),
   ),
 });
+athenaWorkgroup(
+  "control-athena-workgroup",
+  lakeBucket("control-athena-results", { purpose: "athena-results", noVersioning: true }),
+);
 job("control-job-own-security", securityConfiguration.name);
 new aws.iam.Role("control-states-trust", {
   assumeRolePolicy: trust("states.amazonaws.com", {

@@ -14,6 +14,7 @@ import {
   type Editable,
 } from "./fixtures/policy/graph";
 import { advisory, cannotCheck, check, mandatory } from "./fixtures/policy/run";
+import type { GraphResource } from "../policy/evaluate";
 
 const PAB_REQ =
   "must block public access with all four flags (blockPublicAcls, blockPublicPolicy, ignorePublicAcls, restrictPublicBuckets)";
@@ -214,6 +215,64 @@ describe("policy: s3-bucket-acls-disabled", () => {
 
 describe("policy: s3-bucket-tls-only", () => {
   const policy = "s3-bucket-tls-only";
+  const CC = "aws:cloudcontrol/resource:Resource";
+  const ccBucket = (state: Record<string, unknown>) =>
+    res(CC, "cc-bucket", { typeName: "AWS::S3::Bucket", desiredState: JSON.stringify(state) });
+  const ccTls = (bucket: string, on: string) =>
+    res(CC, "cc-bucket-policy", {
+      typeName: "AWS::S3::BucketPolicy",
+      desiredState: JSON.stringify({
+        Bucket: bucket,
+        PolicyDocument: bucketPolicy(`arn:aws:s3:::${on}`),
+      }),
+    });
+  const CC_WHAT = `Cloud Control resource 'cc-bucket' (AWS::S3::Bucket) must have a bucket policy that denies s3:* to Principal "*" on exactly the bucket's ARN and <arn>/* when aws:SecureTransport is false`;
+
+  it("judges a Cloud Control bucket's TLS deny like a native bucket's", async () => {
+    const cases: [string, GraphResource[], string | undefined][] = [
+      [
+        "a Cloud Control bucket policy naming it",
+        [ccBucket({ BucketName: "cc" }), ccTls("cc", "cc")],
+        undefined,
+      ],
+      [
+        "a native bucket policy naming it",
+        [
+          ccBucket({ BucketName: "cc" }),
+          res(T.bucketPolicy, "cc-native", {
+            bucket: "cc",
+            policy: JSON.stringify(bucketPolicy("arn:aws:s3:::cc")),
+          }),
+        ],
+        undefined,
+      ],
+      ["no bucket policy", [ccBucket({ BucketName: "cc" })], "no bucket policy"],
+      [
+        "a policy of another bucket",
+        [ccBucket({ BucketName: "cc" }), ccTls("other", "other")],
+        "no bucket policy",
+      ],
+      [
+        "a deny on another bucket's ARN",
+        [ccBucket({ BucketName: "cc" }), ccTls("cc", "other")],
+        "Cloud Control bucket policy 'cc-bucket-policy' without such a statement",
+      ],
+      [
+        "no BucketName",
+        [ccBucket({}), ccTls("cc", "cc")],
+        "no BucketName in desiredState (set it, so the TLS deny's ARNs can be checked)",
+      ],
+    ];
+    for (const [what, extra, found] of cases) {
+      const violations = await only(policy, plus(baseline(), ...extra));
+      expect(violations, what).to.deep.equal(
+        found === undefined
+          ? []
+          : [mandatory(policy, CC, "cc-bucket", `${CC_WHAT}; found ${found}.`)],
+      );
+    }
+  });
+
   const stagingArn = `arn:aws:s3:::${physical("staging")}`;
   const withDoc = (doc: unknown) =>
     patch(baseline(), T.bucketPolicy, "staging", (i) => (i.policy = JSON.stringify(doc)));

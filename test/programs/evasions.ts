@@ -525,6 +525,90 @@ new aws.cloudcontrol.Resource("evade-type-cc-unencrypted-bucket", {
   typeName: "AWS::S3::Bucket",
   desiredState: JSON.stringify(ccBucketSecure),
 });
+/** A Cloud Control bucket with everything the native rules ask of the bucket itself. */
+const ccBucketComplete = (bucketName: string) => ({
+  ...ccBucketSecure,
+  BucketName: bucketName,
+  BucketEncryption: {
+    ServerSideEncryptionConfiguration: [
+      {
+        ServerSideEncryptionByDefault: {
+          SSEAlgorithm: "aws:kms",
+          KMSMasterKeyID: `arn:aws:kms:${REGION}:${ACCOUNT}:key/corpus`,
+        },
+        BucketKeyEnabled: true,
+      },
+    ],
+  },
+  LifecycleConfiguration: {
+    Rules: [
+      {
+        Id: "abort",
+        Status: "Enabled",
+        AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+      },
+    ],
+  },
+  LoggingConfiguration: { DestinationBucketName: "corpus-access-logs", LogFilePrefix: "cc/" },
+});
+/** A TLS-only deny on a bucket name. */
+const tlsDeny = (bucketName: string) => ({
+  Version: "2012-10-17",
+  Statement: [
+    {
+      Sid: "DenyInsecureTransport",
+      Effect: "Deny",
+      Principal: "*",
+      Action: "s3:*",
+      Resource: [`arn:aws:s3:::${bucketName}`, `arn:aws:s3:::${bucketName}/*`],
+      Condition: { Bool: { "aws:SecureTransport": "false" } },
+    },
+  ],
+});
+new aws.cloudcontrol.Resource("evade-type-cc-bucket-no-tls", {
+  typeName: "AWS::S3::Bucket",
+  desiredState: JSON.stringify(ccBucketComplete("corpus-cc-no-tls")),
+});
+new aws.cloudcontrol.Resource("evade-type-cc-bucket-tls-other-bucket", {
+  typeName: "AWS::S3::Bucket",
+  desiredState: JSON.stringify(ccBucketComplete("corpus-cc-tls-other")),
+});
+new aws.cloudcontrol.Resource("corpus-cc-tls-other-policy", {
+  typeName: "AWS::S3::BucketPolicy",
+  desiredState: JSON.stringify({
+    Bucket: "corpus-cc-tls-other",
+    PolicyDocument: tlsDeny("corpus-elsewhere"),
+  }),
+});
+new aws.cloudcontrol.Resource("evade-type-cc-bucket-unnamed", {
+  typeName: "AWS::S3::Bucket",
+  desiredState: JSON.stringify({ ...ccBucketComplete("x"), BucketName: undefined }),
+});
+new aws.cloudcontrol.Resource("evade-type-cc-bucket-no-lifecycle", {
+  typeName: "AWS::S3::Bucket",
+  desiredState: JSON.stringify({
+    ...ccBucketComplete("corpus-cc-no-lifecycle"),
+    LifecycleConfiguration: undefined,
+  }),
+});
+new aws.cloudcontrol.Resource("corpus-cc-no-lifecycle-policy", {
+  typeName: "AWS::S3::BucketPolicy",
+  desiredState: JSON.stringify({
+    Bucket: "corpus-cc-no-lifecycle",
+    PolicyDocument: tlsDeny("corpus-cc-no-lifecycle"),
+  }),
+});
+new aws.cloudcontrol.Resource("evade-type-cc-bucket-no-logging", {
+  typeName: "AWS::S3::Bucket",
+  desiredState: JSON.stringify({
+    ...ccBucketComplete("corpus-cc-no-logging"),
+    LoggingConfiguration: undefined,
+  }),
+});
+new aws.s3.BucketPolicy("corpus-cc-no-logging-policy", {
+  bucket: "corpus-cc-no-logging",
+  policy: JSON.stringify(tlsDeny("corpus-cc-no-logging")),
+});
 new aws.cloudcontrol.Resource("evade-type-cc-admin-role", {
   typeName: "AWS::IAM::Role",
   desiredState: JSON.stringify({
@@ -848,6 +932,25 @@ athenaWorkgroup(
   "control-athena-workgroup",
   lakeBucket("control-athena-results", { purpose: "athena-results", noVersioning: true }),
 );
+new aws.cloudcontrol.Resource("control-cc-bucket-cc-policy", {
+  typeName: "AWS::S3::Bucket",
+  desiredState: JSON.stringify(ccBucketComplete("corpus-cc-bucket")),
+});
+new aws.cloudcontrol.Resource("control-cc-bucket-policy", {
+  typeName: "AWS::S3::BucketPolicy",
+  desiredState: JSON.stringify({
+    Bucket: "corpus-cc-bucket",
+    PolicyDocument: tlsDeny("corpus-cc-bucket"),
+  }),
+});
+new aws.cloudcontrol.Resource("control-cc-bucket-native-policy", {
+  typeName: "AWS::S3::Bucket",
+  desiredState: JSON.stringify(ccBucketComplete("corpus-cc-bucket-native")),
+});
+new aws.s3.BucketPolicy("control-cc-bucket-native-tls", {
+  bucket: "corpus-cc-bucket-native",
+  policy: JSON.stringify(tlsDeny("corpus-cc-bucket-native")),
+});
 job("control-job-own-security", securityConfiguration.name);
 new aws.iam.Role("control-states-trust", {
   assumeRolePolicy: trust("states.amazonaws.com", {

@@ -1,6 +1,6 @@
 /**
  * `npm run policy:check -- --stack <dev|prod> [--program <entry.ts>] [--json] [--preview] [--graph <file.json>]
- *   [--format table|json|sarif] [--output <file>]`
+ *   [--format table|json|sarif] [--output <file>] [--config <policy config.json>]`
  *
  * Evaluates the policy pack (policy/) with the stack's policy config (`policy/<stack>.json`)
  * against the program's resource graph, synthesized offline under mocks with the stack's
@@ -11,7 +11,8 @@
  * matching nothing. `--format json` prints the whole report (findings, suppressed findings,
  * suppressions); `--format sarif` prints SARIF 2.1.0 with each finding located where the program
  * declares the resource (tools/report/sarif.ts). `--output` writes the report to a file and
- * prints the summary line instead.
+ * prints the summary line instead. `--config` reads another policy config file than
+ * `policy/<stack>.json` (suppression reports in tests, a config under review).
  *
  * Exit 1 when any mandatory violation is found, 0 otherwise, 2 on usage errors, invalid policy
  * config, or a program that fails to run. A process hosts one mock setup: one stack per run.
@@ -20,14 +21,14 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 
-import { POLICY_DIR, loadPolicyConfig } from "../policy/config";
+import { POLICY_DIR, type PolicyPackConfigFile, loadPolicyConfig } from "../policy/config";
 import type { GraphResource, Violation } from "../policy/evaluate";
 import { isoDay } from "../policy/suppressions";
 import { type PolicyFindings, asViolations, classify, unmatched } from "../tools/report/findings";
 import type { SourcePosition } from "../tools/synth";
 
 const USAGE =
-  "usage: npm run policy:check -- --stack <dev|prod> [--program <entry.ts>] [--json] [--preview] [--graph <graph.json>] [--format table|json|sarif] [--output <file>]";
+  "usage: npm run policy:check -- --stack <dev|prod> [--program <entry.ts>] [--json] [--preview] [--graph <graph.json>] [--format table|json|sarif] [--output <file>] [--config <policy config.json>]";
 
 const FORMATS = ["table", "json", "sarif"] as const;
 
@@ -103,6 +104,7 @@ async function main(): Promise<void> {
         graph: { type: "string" },
         format: { type: "string" },
         output: { type: "string" },
+        config: { type: "string" },
       },
       strict: true,
       allowPositionals: false,
@@ -120,7 +122,9 @@ async function main(): Promise<void> {
 
   let config;
   try {
-    config = loadPolicyConfig(stack);
+    config = values.config
+      ? (JSON.parse(fs.readFileSync(values.config, "utf8")) as PolicyPackConfigFile)
+      : loadPolicyConfig(stack);
   } catch (e) {
     usage((e as Error).message);
   }

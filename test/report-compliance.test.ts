@@ -41,7 +41,7 @@ describe("policy metadata (policy/controls.ts)", () => {
 
   it("stack policies say which resource types they examine", () => {
     for (const p of policies.filter((q) => "validateStack" in q)) {
-      expect(CONTROLS[p.name]!.examines, p.name).to.be.an("array").that.is.not.empty;
+      expect(CONTROLS[p.name]!.examines?.length ?? 0, p.name).to.be.above(0);
     }
   });
 

@@ -1,5 +1,5 @@
 /**
- * `npm run pr:comment -- --base <ref> [--head <ref>] [--stack dev --stack prod] [--out <file>] [--full <file>] [--artifact-url <url>]`
+ * `npm run pr:comment -- --base <ref> [--head <ref>] [--stack dev --stack prod] [--out <file>] [--full <file>] [--artifact-url <url>] [--preview-dir <dir>]`
  * `npm run pr:comment -- --base-graph <base.json> --head-graph <head.json> --stack <dev|prod> [...]`
  *
  * The pull-request comment that puts danger first (tools/report/pr-comment.ts). For each stack it
@@ -7,7 +7,9 @@
  * given; each ref in its own git worktree and process) and evaluates each ref's own policy pack
  * with that ref's `policy/<stack>.json`, offline: no cloud or backend credentials, so it also runs
  * for pull requests from forks. With saved graphs (`{ resources }` or an array, as tools/synth.ts
- * makes them) the head's pack evaluates both. --out writes the comment (cut to GitHub's limit),
+ * makes them) the head's pack evaluates both. With --preview-dir, `preview-<stack>.json` files
+ * there (`pulumi preview --json`, where credentials exist) give the exact deletions and
+ * replacements. --out writes the comment (cut to GitHub's limit),
  * --full the whole report for the workflow artifact; without --out the comment goes to stdout.
  * Exit 0 when the comment was written, 1 when the head could not be synthesized, 2 on usage errors.
  */
@@ -23,7 +25,7 @@ import type { CommentResource, StackComparison } from "../tools/report/pr-commen
 
 const ROOT = path.resolve(__dirname, "..");
 const USAGE =
-  "usage: npm run pr:comment -- --base <git ref> [--head <git ref>] [--stack <name>]... [--out <file>] [--full <file>] [--artifact-url <url>]\n" +
+  "usage: npm run pr:comment -- --base <git ref> [--head <git ref>] [--stack <name>]... [--out <file>] [--full <file>] [--artifact-url <url>] [--preview-dir <dir>]\n" +
   "       npm run pr:comment -- --base-graph <file.json> --head-graph <file.json> --stack <name> [--out <file>] [--full <file>]";
 
 function usage(message: string): never {
@@ -152,6 +154,7 @@ async function main(): Promise<void> {
         "base-graph": { type: "string" },
         "head-graph": { type: "string" },
         emit: { type: "string" },
+        "preview-dir": { type: "string" },
       },
       strict: true,
     }));
@@ -201,6 +204,20 @@ async function main(): Promise<void> {
     }
   }
 
+  if (values["preview-dir"]) {
+    const { parsePreview } = await import("../tools/report/preview.js");
+    for (const c of comparisons) {
+      const file = path.join(values["preview-dir"], `preview-${c.stack}.json`);
+      if (!fs.existsSync(file) || c.error) continue;
+      try {
+        c.preview = parsePreview(fs.readFileSync(file, "utf8"), file);
+      } catch (e) {
+        process.stderr.write(
+          `pr:comment: ${(e as Error).message} The offline comparison is used.\n`,
+        );
+      }
+    }
+  }
   const { renderComment } = await import("../tools/report/pr-comment.js");
   const refs = fromFiles
     ? { base: path.basename(values["base-graph"]!), head: path.basename(values["head-graph"]!) }

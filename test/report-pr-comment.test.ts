@@ -21,6 +21,7 @@ import {
   findDangers,
   renderComment,
 } from "../tools/report/pr-comment";
+import { parsePreview } from "../tools/report/preview";
 import { T } from "./fixtures/policy/graph";
 import { repo } from "./harness";
 
@@ -157,6 +158,56 @@ describe("PR comment: dangers", () => {
       "replace",
       "retention",
     ]);
+  });
+});
+
+describe("PR comment: dangers from the real preview", () => {
+  const urn = (type: string, name: string) =>
+    `urn:pulumi:dev::spotify-pipeline::spotify-pipeline:storage:MedallionStorage$${type}::${name}`;
+  const preview = parsePreview(
+    JSON.stringify({
+      steps: [
+        { op: "same", urn: urn(T.bucket, "kept") },
+        { op: "create-replacement", urn: urn(T.bucket, "raw"), replaceReasons: ["bucket"] },
+        { op: "replace", urn: urn(T.bucket, "raw"), replaceReasons: ["bucket"] },
+        { op: "delete-replaced", urn: urn(T.bucket, "raw") },
+        { op: "delete", urn: urn(T.key, "old-key") },
+        { op: "delete", urn: urn(T.topic, "alerts") },
+        { op: "update", urn: urn(T.logGroup, "logs"), diffReasons: ["retentionInDays"] },
+      ],
+      changeSummary: { same: 1 },
+    }),
+    "preview-dev.json",
+  );
+
+  it("reads deletions and replacements of stateful resources from the steps, once per resource", () => {
+    const base = [
+      r(T.bucket, "raw"),
+      r(T.key, "old-key"),
+      r(T.topic, "alerts"),
+      r(T.logGroup, "logs", { retentionInDays: 30 }),
+    ];
+    const head = [
+      r(T.bucket, "raw"),
+      r(T.topic, "alerts"),
+      r(T.logGroup, "logs", { retentionInDays: 7 }),
+    ];
+    expect(
+      findDangers(base, head, preview).map((d) => `${d.kind} ${d.name}: ${d.detail}`),
+    ).to.deep.equal([
+      "delete old-key: KMS key deleted (preview)",
+      "replace raw: S3 bucket replaced (preview): `bucket` changed",
+      "retention logs: `retentionInDays` 30 → 7",
+    ]);
+  });
+
+  it("refuses a file that is not `pulumi preview --json` output", () => {
+    expect(() => parsePreview("Previewing update (dev):", "p.json")).to.throw(
+      /^p\.json must hold the output of `pulumi preview --json`; found invalid JSON/,
+    );
+    expect(() => parsePreview("{}", "p.json")).to.throw(
+      'p.json must hold the output of `pulumi preview --json` (an object with "steps"); found {}.',
+    );
   });
 });
 

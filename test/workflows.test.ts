@@ -55,7 +55,7 @@ describe("GitHub workflows", () => {
     });
   }
 
-  it("pull request: previews both stacks with the policy pack and comments the diff on the PR", () => {
+  it("pull request: previews both stacks with the policy pack, the diff in the job summary and the steps as JSON for the PR comment", () => {
     const preview = load("pull-request.yml").jobs.preview!;
     expect(preview.strategy?.matrix?.stack).to.deep.equal(["dev", "prod"]);
     expect(preview.concurrency).to.deep.equal({
@@ -70,7 +70,8 @@ describe("GitHub workflows", () => {
     const pulumi = preview.steps.find((s) => s.uses?.startsWith("pulumi/actions@"));
     expect(pulumi?.with).to.deep.include({
       command: "preview",
-      "comment-on-pr": true,
+      "comment-on-pr": false,
+      "comment-on-summary": true,
       diff: true,
       policyPacks: "policy",
       policyPackConfigs: "policy/${{ matrix.stack }}.json",
@@ -82,6 +83,10 @@ describe("GitHub workflows", () => {
     expect(preview.if).to.equal(
       "github.event.pull_request.head.repo.full_name == github.repository",
     );
+    const json = preview.steps.find((s) => s.run?.startsWith("pulumi preview --json"));
+    expect(json?.run).to.contain("> preview-${{ matrix.stack }}.json");
+    const artifact = preview.steps.find((s) => s.uses?.startsWith("actions/upload-artifact@"));
+    expect(artifact?.with).to.deep.include({ name: "preview-${{ matrix.stack }}" });
   });
 
   it("pull request: lints, typechecks, tests and runs the offline policy check for dev and prod", () => {
@@ -99,12 +104,20 @@ describe("GitHub workflows", () => {
   });
 
   it("pull request: the offline PR comment runs without credentials, keeps the full report as an artifact and updates one comment in place", () => {
-    const job = load("pull-request.yml").jobs["offline-diff"]!;
-    expect(job.permissions).to.deep.equal({ contents: "read", "pull-requests": "write" });
+    const job = load("pull-request.yml").jobs["pr-comment"]!;
+    expect([job.needs, job.if]).to.deep.equal(["preview", "always()"]);
+    expect(job.permissions).to.deep.equal({
+      contents: "read",
+      actions: "read",
+      "pull-requests": "write",
+    });
     expect(job.steps.some((s) => s.uses?.startsWith("aws-actions/"))).to.equal(false);
     const build = job.steps.find((s) => s.run?.includes("pr:comment"));
     expect(build?.run).to.contain('--base "${{ github.event.pull_request.base.sha }}"');
     expect(build?.run).to.contain("--full pr-comment-full.md");
+    expect(build?.run).to.contain("--preview-dir previews");
+    const previews = job.steps.find((s) => s.uses?.startsWith("actions/download-artifact@"));
+    expect(previews?.with).to.deep.include({ pattern: "preview-*", path: "previews" });
     const artifact = job.steps.find((s) => s.uses?.startsWith("actions/upload-artifact@"));
     expect(artifact?.with).to.deep.include({ name: "pr-report", path: "pr-comment-full.md" });
     const post = job.steps.find((s) => s.uses?.startsWith("actions/github-script@"));

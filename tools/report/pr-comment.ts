@@ -14,6 +14,7 @@ import { type GraphDiff, type GraphRow, diffGraphs, diffValues } from "../graph-
 import type { GraphResource } from "../synth";
 import { type Finding, type PolicyFindings, describe, unmatched } from "./findings";
 import { type AccessResource, type RoleAccessDiff, diffAccess } from "./iam-access";
+import { type Preview, destructiveSteps } from "./preview";
 
 /** GitHub's limit on an issue comment's body. */
 export const COMMENT_LIMIT = 65_536;
@@ -70,18 +71,41 @@ export interface Danger {
 const keyOf = (r: { type: string; name: string }) => `${r.type}::${r.name}`;
 const show = (v: unknown) => (v === undefined ? "unset" : JSON.stringify(v));
 
-/** The dangerous changes between two graphs, in a stable order: deletions, replacements, protect, retention. */
+/**
+ * The dangerous changes between two graphs, in a stable order: deletions, replacements, protect,
+ * retention. With the real preview, deletions and replacements come from its steps (exact);
+ * without, from the graphs and {@link REPLACE_ON}.
+ */
 export function findDangers(
   base: readonly CommentResource[],
   head: readonly CommentResource[],
+  preview?: Preview,
 ): Danger[] {
   const after = new Map(head.map((r) => [keyOf(r), r]));
+  const before = new Map(base.map((r) => [keyOf(r), r]));
   const out: Danger[] = [];
+  if (preview) {
+    for (const step of destructiveSteps(preview)) {
+      const b = before.get(keyOf(step));
+      const label = STATEFUL_TYPES[step.type];
+      if (!label && !b?.protect && !b?.retainOnDelete) continue;
+      const what = label ?? step.type;
+      out.push({
+        kind: step.kind,
+        type: step.type,
+        name: step.name,
+        detail:
+          step.kind === "delete"
+            ? `${what} deleted (preview)${b?.retainOnDelete ? " (retainOnDelete: it stays in AWS, unmanaged)" : ""}${b?.protect ? " (protected: the deployment will fail until protect is removed)" : ""}`
+            : `${what} replaced (preview)${step.reasons.length > 0 ? `: ${step.reasons.map((r) => `\`${r}\``).join(", ")} changed` : ""}`,
+      });
+    }
+  }
   for (const b of base) {
     const a = after.get(keyOf(b));
     const label = STATEFUL_TYPES[b.type];
     if (!a) {
-      if (label || b.protect || b.retainOnDelete) {
+      if (!preview && (label || b.protect || b.retainOnDelete)) {
         out.push({
           kind: "delete",
           type: b.type,
@@ -91,7 +115,7 @@ export function findDangers(
       }
       continue;
     }
-    if (label) {
+    if (label && !preview) {
       const forced = (REPLACE_ON[b.type] ?? []).filter(
         (k) => JSON.stringify(b.inputs[k]) !== JSON.stringify(a.inputs[k]),
       );
@@ -165,6 +189,8 @@ export interface StackComparison {
   head?: CommentResource[];
   baseFindings?: PolicyFindings;
   headFindings?: PolicyFindings;
+  /** The real `pulumi preview --json` of the head, where credentials exist. */
+  preview?: Preview;
 }
 
 const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
@@ -178,10 +204,13 @@ function dangerSection(stacks: StackComparison[]): string[] {
   let any = false;
   for (const s of stacks) {
     if (!s.base || !s.head) continue;
-    const dangers = findDangers(s.base, s.head);
+    const dangers = findDangers(s.base, s.head, s.preview);
     if (dangers.length === 0) continue;
     any = true;
-    lines.push(`**${s.stack}**`, "");
+    lines.push(
+      `**${s.stack}**${s.preview ? " (deletions and replacements from `pulumi preview`)" : ""}`,
+      "",
+    );
     const icon = {
       delete: "🛑 delete",
       replace: "🛑 replace",
@@ -317,7 +346,9 @@ export function renderComment(stacks: StackComparison[], o: CommentOptions): str
     MARKER,
     `### Infrastructure review (\`${o.refs.base}\` → \`${o.refs.head}\`)`,
     "",
-    "Danger first. Built offline from each stack's synthesized graph and the policy pack (no cloud credentials), so it works for forks too.",
+    stacks.some((x) => x.preview)
+      ? "Danger first. Built from each stack's synthesized graph and the policy pack, with deletions and replacements from the real `pulumi preview`."
+      : "Danger first. Built offline from each stack's synthesized graph and the policy pack (no cloud credentials), so it works for forks too.",
     "",
   ];
   for (const s of stacks)

@@ -13,15 +13,15 @@
  * --full the whole report for the workflow artifact; without --out the comment goes to stdout.
  * Exit 0 when the comment was written, 1 when the head could not be synthesized, 2 on usage errors.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 
 import type { GraphResource } from "../policy/evaluate";
 import type { PolicyFindings } from "../tools/report/findings";
 import type { CommentResource, StackComparison } from "../tools/report/pr-comment";
+import { UnknownRefError, withWorktree } from "../tools/worktree";
 
 const ROOT = path.resolve(__dirname, "..");
 const USAGE =
@@ -82,28 +82,6 @@ function sideIn(dir: string, stack: string): Side {
   );
   if (run.status !== 0) throw new Error((run.stderr || run.stdout || `exit ${run.status}`).trim());
   return JSON.parse(run.stdout) as Side;
-}
-
-/** Checks a ref out into a temporary worktree sharing this checkout's node_modules. */
-function withWorktree<T>(ref: string, fn: (dir: string) => T): T {
-  try {
-    execFileSync("git", ["rev-parse", "--verify", `${ref}^{commit}`], { cwd: ROOT, stdio: "pipe" });
-  } catch {
-    usage(
-      `${JSON.stringify(ref)} is not a commit in this repository (try origin/main, or fetch it first).`,
-    );
-  }
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pr-comment-"));
-  execFileSync("git", ["worktree", "add", "--detach", "--quiet", dir, ref], {
-    cwd: ROOT,
-    stdio: "pipe",
-  });
-  try {
-    fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
-    return fn(dir);
-  } finally {
-    execFileSync("git", ["worktree", "remove", "--force", dir], { cwd: ROOT, stdio: "pipe" });
-  }
 }
 
 function readGraph(file: string): GraphResource[] {
@@ -194,7 +172,13 @@ async function main(): Promise<void> {
             }
           }),
         );
-      return ref ? withWorktree(ref, collect) : collect(ROOT);
+      if (!ref) return collect(ROOT);
+      try {
+        return withWorktree(ref, collect, "pr-comment-");
+      } catch (e) {
+        if (e instanceof UnknownRefError) usage(e.message);
+        throw e;
+      }
     };
     const base = sides(values.base);
     const head = sides(values.head);

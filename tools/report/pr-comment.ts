@@ -10,7 +10,7 @@
  * and points to the workflow artifact holding the full report. Pure: scripts/pr-comment.ts feeds it
  * graphs synthesized offline (forks included) and the pack's findings on base and head.
  */
-import { type GraphDiff, type GraphRow, diffGraphs, diffValues } from "../graph-diff";
+import { type GraphDiff, type GraphRow, diffGraphs, diffTable, diffValues } from "../graph-diff";
 import type { GraphResource } from "../synth";
 import { type Finding, type PolicyFindings, describe, unmatched } from "./findings";
 import { type AccessResource, type RoleAccessDiff, diffAccess } from "./iam-access";
@@ -194,10 +194,6 @@ export interface StackComparison {
 }
 
 const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
-const short = (v: unknown) => {
-  const t = v === undefined ? "" : JSON.stringify(v);
-  return t.length > 80 ? `${t.slice(0, 77)}...` : t;
-};
 
 function dangerSection(stacks: StackComparison[]): string[] {
   const lines = ["## 1. Danger: stateful resources, protect and retention", ""];
@@ -309,22 +305,7 @@ function diffSection(stacks: StackComparison[]): string[] {
       lines.push(`**${title}**`, "");
       continue;
     }
-    lines.push(
-      "<details>",
-      `<summary>${title}</summary>`,
-      "",
-      "| | resource | input | before | after |",
-      "|---|---|---|---|---|",
-    );
-    for (const r of d.added) lines.push(`| + | \`${r.type}\` ${cell(r.name)} | | | |`);
-    for (const r of d.removed) lines.push(`| - | \`${r.type}\` ${cell(r.name)} | | | |`);
-    for (const r of d.changed) {
-      for (const c of r.changes) {
-        lines.push(
-          `| ~ | \`${r.type}\` ${cell(r.name)} | \`${cell(c.path)}\` | ${cell(short(c.before))} | ${cell(short(c.after))} |`,
-        );
-      }
-    }
+    lines.push("<details>", `<summary>${title}</summary>`, "", ...diffTable(d));
     lines.push("", "</details>", "");
   }
   return lines;

@@ -21,7 +21,7 @@ import { parseArgs } from "node:util";
 import type { GraphResource } from "../policy/evaluate";
 import type { PolicyFindings } from "../tools/report/findings";
 import type { CommentResource, StackComparison } from "../tools/report/pr-comment";
-import { UnknownRefError, withWorktree } from "../tools/worktree";
+import { UnknownRefError, perStackAt } from "../tools/worktree";
 
 const ROOT = path.resolve(__dirname, "..");
 const USAGE =
@@ -159,22 +159,8 @@ async function main(): Promise<void> {
     comparisons.push(comparison(stack, base, head, values["base-graph"]!));
   } else {
     const sides = (ref: string | undefined) => {
-      const collect = (dir: string) =>
-        new Map(
-          stacks.map((s): [string, Side | Error] => {
-            process.stderr.write(
-              `pr:comment: synthesizing ${s} at ${ref ?? "the working tree"}...\n`,
-            );
-            try {
-              return [s, sideIn(dir, s)];
-            } catch (e) {
-              return [s, e as Error];
-            }
-          }),
-        );
-      if (!ref) return collect(ROOT);
       try {
-        return withWorktree(ref, collect, "pr-comment-");
+        return perStackAt(ref, stacks, (dir, s) => sideIn(dir, s), "pr:comment");
       } catch (e) {
         if (e instanceof UnknownRefError) usage(e.message);
         throw e;

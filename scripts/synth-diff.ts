@@ -20,7 +20,7 @@ import {
   renderMarkdown,
   renderText,
 } from "../tools/graph-diff";
-import { UnknownRefError, withWorktree } from "../tools/worktree";
+import { UnknownRefError, perStackAt } from "../tools/worktree";
 
 const ROOT = path.resolve(__dirname, "..");
 const USAGE =
@@ -93,23 +93,9 @@ function main(): void {
       diff: diffGraphs(read(values["base-graph"]!), read(values["head-graph"]!)),
     });
   } else {
-    const graphs = (ref: string | undefined): Map<string, GraphRow[] | Error> => {
-      const collect = (dir: string) =>
-        new Map(
-          stacks.map((s): [string, GraphRow[] | Error] => {
-            process.stderr.write(
-              `synth:diff: synthesizing ${s} at ${ref ?? "the working tree"}...\n`,
-            );
-            try {
-              return [s, synthIn(dir, s)];
-            } catch (e) {
-              return [s, e as Error];
-            }
-          }),
-        );
-      if (!ref) return collect(ROOT);
+    const graphs = (ref: string | undefined) => {
       try {
-        return withWorktree(ref, collect, "synth-diff-");
+        return perStackAt(ref, stacks, (dir, s) => synthIn(dir, s), "synth:diff");
       } catch (e) {
         if (e instanceof UnknownRefError) usage(`--base/--head ${e.message}`);
         throw e;

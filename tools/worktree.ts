@@ -37,3 +37,29 @@ export function withWorktree<T>(ref: string, fn: (dir: string) => T, prefix = "w
     execFileSync("git", ["worktree", "remove", "--force", dir], { cwd: ROOT, stdio: "pipe" });
   }
 }
+
+/**
+ * Runs `run` for each stack in a checkout of `ref` (this working tree when undefined), one after
+ * another, logging progress to stderr as `<tool>: synthesizing <stack> at <ref>...`. A failing
+ * stack yields its Error; the others still run.
+ * @throws UnknownRefError when `ref` is not a commit here.
+ */
+export function perStackAt<T>(
+  ref: string | undefined,
+  stacks: readonly string[],
+  run: (dir: string, stack: string) => T,
+  tool: string,
+): Map<string, T | Error> {
+  const collect = (dir: string) =>
+    new Map(
+      stacks.map((s): [string, T | Error] => {
+        process.stderr.write(`${tool}: synthesizing ${s} at ${ref ?? "the working tree"}...\n`);
+        try {
+          return [s, run(dir, s)];
+        } catch (e) {
+          return [s, e as Error];
+        }
+      }),
+    );
+  return ref ? withWorktree(ref, collect, `${tool.replace(/\W/g, "-")}-`) : collect(ROOT);
+}

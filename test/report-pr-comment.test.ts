@@ -325,6 +325,54 @@ const findings = (stack: string, active: Finding[]): PolicyFindings => ({
   suppressions: [],
 });
 
+describe("PR comment: suppressions", () => {
+  it("lists the suppressions in effect and those matching nothing", () => {
+    const suppressed: Finding = {
+      ...finding("s3-bucket-versioning", "staging"),
+      level: "advisory",
+      suppression: {
+        kind: "suppressed",
+        resource: "staging",
+        expires: "2027-01-31",
+        reason: "Re-creatable from the source files.",
+      },
+    };
+    const head: PolicyFindings = {
+      stack: "dev",
+      active: [],
+      suppressed: [suppressed],
+      suppressions: [
+        {
+          policy: "s3-bucket-versioning",
+          resource: "staging",
+          reason: "Re-creatable from the source files.",
+          expires: "2027-01-31",
+          state: "active",
+          matched: 1,
+        },
+        {
+          policy: "sns-topic-kms",
+          resource: "old-topic",
+          reason: "The topic was removed last month.",
+          expires: "2027-02-01",
+          state: "active",
+          matched: 0,
+        },
+      ],
+    };
+    const md = renderComment(
+      [{ stack: "dev", base: [], head: [], baseFindings: findings("dev", []), headFindings: head }],
+      { refs: { base: "main", head: "pr" } },
+    );
+    expect(md).to.contain(
+      "Suppressions in effect (policy/dev.json):\n\n- `s3-bucket-versioning` on staging until 2027-01-31: Re-creatable from the source files.\n",
+    );
+    expect(md).to.contain(
+      'Suppressions matching nothing (remove them from policy/dev.json):\n\n- `sns-topic-kms` "old-topic" until 2027-02-01\n',
+    );
+  });
+});
+
 describe("PR comment: order and limit", () => {
   const section = (md: string, n: number) => md.indexOf(`## ${n}. `);
 

@@ -108,7 +108,6 @@ describe("GitHub workflows", () => {
     expect([job.needs, job.if]).to.deep.equal(["preview", "always()"]);
     expect(job.permissions).to.deep.equal({
       contents: "read",
-      actions: "read",
       "pull-requests": "write",
     });
     expect(job.steps.some((s) => s.uses?.startsWith("aws-actions/"))).to.equal(false);

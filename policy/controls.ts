@@ -86,7 +86,7 @@ export const CONTROLS: Record<string, PolicyControls> = {
   ),
   "glue-security-configuration-required": c(
     "medium",
-    { ckv: ["CKV_AWS_195"] },
+    { ckv: ["CKV_AWS_195"], examines: ["aws:glue/job:Job", "aws:glue/crawler:Crawler"] },
     "Set securityConfiguration on every Glue job and crawler.",
   ),
   "athena-workgroup-encryption": c(

@@ -23,6 +23,7 @@ import {
 } from "../tools/report/pr-comment";
 import { parsePreview } from "../tools/report/preview";
 import { T } from "./fixtures/policy/graph";
+import { prGraphs } from "./fixtures/pr-comment/pr";
 import { repo } from "./harness";
 
 const r = (
@@ -492,6 +493,18 @@ describe("npm run pr:comment on a PR that deletes a bucket, widens a role and ad
     expect(violation).to.be.below(widened);
     expect(comment.length).to.be.at.most(COMMENT_LIMIT);
     expect(comment).to.equal(full);
+  });
+
+  it("runs on fixture files that are the fixture PR of test/fixtures/pr-comment/pr.ts", () => {
+    const { base, head } = prGraphs();
+    const read = (f: string) =>
+      JSON.parse(fs.readFileSync(repo("test/fixtures/pr-comment", f), "utf8")) as unknown;
+    expect(read("base.json"), "regenerate: npx tsx test/fixtures/pr-comment/pr.ts").to.deep.equal(
+      base,
+    );
+    expect(read("head.json"), "regenerate: npx tsx test/fixtures/pr-comment/pr.ts").to.deep.equal(
+      head,
+    );
   });
 
   it("is the example in the README", () => {

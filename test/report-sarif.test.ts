@@ -126,9 +126,14 @@ describe("policy:check --format sarif", () => {
     expect([sarifLevel("advisory"), sarifLevel("disabled")]).to.deep.equal(["warning", "none"]);
   });
 
-  it("has one result per planted violation, each pointing at its rule", () => {
+  it("has results for every policy (each plants a violation), each pointing at its rule and a planted resource", () => {
     const results = log.runs[0]!.results;
-    expect(results.map((r) => r.ruleId).sort()).to.deep.equal(policies.map((p) => p.name).sort());
+    expect([...new Set(results.map((r) => r.ruleId))].sort()).to.deep.equal(
+      policies.map((p) => p.name).sort(),
+    );
+    for (const r of results) {
+      expect(r.locations[0]!.logicalLocations[0]!.name, r.ruleId).to.match(/^planted-/);
+    }
     const rules = log.runs[0]!.tool.driver.rules;
     for (const r of results) {
       expect(rules[r.ruleIndex]!.id).to.equal(r.ruleId);

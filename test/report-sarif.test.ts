@@ -132,7 +132,7 @@ describe("policy:check --format sarif", () => {
       policies.map((p) => p.name).sort(),
     );
     for (const r of results) {
-      expect(r.locations[0]!.logicalLocations[0]!.name, r.ruleId).to.match(/^planted-/);
+      expect(r.locations[0]!.logicalLocations[0]!.name, r.ruleId).to.match(/^planted[-_]/);
     }
     const rules = log.runs[0]!.tool.driver.rules;
     for (const r of results) {

@@ -12,56 +12,46 @@ import { Monitoring } from "./components/monitoring";
 import { Notifications } from "./components/notifications";
 import { Orchestration } from "./components/orchestration";
 import { MedallionStorage } from "./components/storage";
-import { PROJECT, loadStackConfig } from "./lib/config";
-import { catalogDatabaseName } from "./lib/glue";
+import { PROJECT, loadStackConfig, stackTags } from "./lib/config";
+import { catalogDatabaseName } from "./lib/etl";
 import { partitionOf } from "./lib/iam/document";
 
 const config = loadStackConfig();
 const prefix = `spotify-${config.stack}`;
 
 /** Every resource goes through this provider: its default tags mark ownership and cost. */
+const tags = stackTags(config);
 const provider = new aws.Provider(`${prefix}-aws`, {
   region: config.region as aws.Region,
-  defaultTags: {
-    tags: {
-      project: PROJECT,
-      stack: config.stack,
-      environment: config.environment,
-      owner: config.owner,
-      ...(config.costCenter ? { "cost-center": config.costCenter } : {}),
-    },
-  },
+  defaultTags: { tags },
 });
 const opts: pulumi.ComponentResourceOptions = { providers: { aws: provider } };
 
 const identity = aws.getCallerIdentityOutput({}, { provider });
 const partition = partitionOf(config.region);
+/** Where every component builds its ARNs and policies: this account, region and partition. */
+const account = { accountId: identity.accountId, region: config.region, partition };
 
 const storage = new MedallionStorage(
   prefix,
   {
-    accountId: identity.accountId,
-    region: config.region,
-    partition,
+    ...account,
     protectData: config.protectData,
     forceDestroy: config.forceDestroy,
     rawDataTransitionDays: config.rawDataTransitionDays,
     rawDataArchiveDays: config.rawDataArchiveDays,
     noncurrentVersionExpirationDays: config.noncurrentVersionExpirationDays,
     athenaResultsExpirationDays: config.athenaResultsExpirationDays,
-    accessLogExpirationDays: Math.max(config.logRetentionDays, 90),
-    keyDeletionWindowInDays: config.environment === "prod" ? 30 : 7,
+    accessLogExpirationDays: config.accessLogExpirationDays,
+    keyDeletionWindowInDays: config.keyDeletionWindowInDays,
   },
   opts,
 );
 
-// --- ETL (components/etl.ts: GlueEtl) goes here ---
 const etl = new GlueEtl(
   `${prefix}-etl`,
   {
-    accountId: identity.accountId,
-    region: config.region,
-    partition,
+    ...account,
     keyArn: storage.keyArn,
     stagingBucket: storage.buckets.staging.name,
     processedBucket: storage.buckets.processed.name,
@@ -85,7 +75,6 @@ export const glueCrawlerName = etl.crawlerName;
 /** Data Catalog database of the warehouse (Athena). */
 export const glueDatabaseName = etl.databaseName;
 
-// --- notifications, orchestration and monitoring (components/notifications.ts, orchestration.ts, monitoring.ts) go here ---
 const pipelineName = `${PROJECT}-${config.stack}`;
 // The topic policy names the state machine's role and the Glue failure rule, which both need the
 // topic's ARN first: deferred outputs, resolved once they exist.
@@ -94,9 +83,7 @@ const [glueFailureRuleArn, resolveGlueFailureRuleArn] = pulumi.deferredOutput<st
 const notifications = new Notifications(
   `${prefix}-notifications`,
   {
-    accountId: identity.accountId,
-    region: config.region,
-    partition,
+    ...account,
     keyArn: storage.keyArn,
     publisherRoleArns: [stateMachineRoleArn],
     eventRuleArns: [glueFailureRuleArn],
@@ -109,9 +96,7 @@ const notifications = new Notifications(
 const orchestration = new Orchestration(
   `${prefix}-orchestration`,
   {
-    accountId: identity.accountId,
-    region: config.region,
-    partition,
+    ...account,
     keyArn: storage.keyArn,
     jobName: etl.jobName,
     jobArn: etl.jobArn,
@@ -153,7 +138,6 @@ export const notificationTopicArn = notifications.topicArn;
 export const monitoringDashboardName = monitoring.dashboardName;
 export const monitoringDashboardUrl = monitoring.dashboardUrl;
 
-// --- analytics and dashboards (components/analytics.ts, dashboards.ts) go here ---
 const analytics = new Analytics(
   `${prefix}-analytics`,
   {
@@ -171,9 +155,7 @@ const dashboards = config.quicksight.enabled
   ? new Dashboards(
       `${prefix}-quicksight`,
       {
-        accountId: identity.accountId,
-        region: config.region,
-        partition,
+        ...account,
         workgroupName: analytics.workgroupName,
         workgroupArn: analytics.workgroupArn,
         databaseName: analytics.databaseName,
@@ -186,13 +168,7 @@ const dashboards = config.quicksight.enabled
         importMode: config.quicksight.importMode,
         refreshScheduleFrequency: config.quicksight.refreshScheduleFrequency,
         // Cloud Control resources (the dashboard) do not receive the provider's defaultTags.
-        tags: {
-          project: PROJECT,
-          stack: config.stack,
-          environment: config.environment,
-          owner: config.owner,
-          ...(config.costCenter ? { "cost-center": config.costCenter } : {}),
-        },
+        tags,
       },
       opts,
     )

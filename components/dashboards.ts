@@ -1,25 +1,29 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
-import { quickSightAccessPolicy, quickSightTrustPolicy } from "../lib/iam/analytics";
+import { GOLD_TABLE } from "../lib/contract";
 import {
-  GOLD_TRACKS_COLUMNS,
   type PrincipalAccess,
   type RefreshFrequency,
+  customSql,
   dashboardDefinition,
   dashboardUrl,
+  dataSetId,
   inputColumns,
   parsePrincipalArn,
   refreshSchedule,
   resourcePermissions,
-} from "../lib/quicksight";
+} from "../lib/dashboards";
+import { quickSightAccessPolicy, quickSightTrustPolicy } from "../lib/iam/dashboards";
+import { loadQueries } from "../lib/queries";
+import { VISUALS } from "../lib/visuals";
 import { RESULTS_PREFIX } from "./analytics";
 
 /** Default time of the daily/weekly/monthly SPICE refresh (UTC): after the 03:00 pipeline run. */
 export const DEFAULT_REFRESH_TIME = "06:00";
 
-/** The gold table the data set reads (columns: docs/contracts.md, `GOLD_TRACKS_COLUMNS`). */
-export const GOLD_TABLE = "tracks";
+/** The type token this component had before it was named for its module (kept as an alias). */
+const PREVIOUS_TYPE = "spotify-pipeline:analytics:Dashboards";
 
 /** The CloudFormation type the dashboard is created as (through Cloud Control). */
 export const DASHBOARD_TYPE = "AWS::QuickSight::Dashboard";
@@ -84,9 +88,9 @@ export interface DashboardsArgs {
 
 /**
  * QuickSight over the gold table: a least-privilege role QuickSight assumes for Athena, an ATHENA
- * data source in the stack's workgroup, a data set over `tracks` with typed columns (SPICE with a
- * refresh schedule, or direct query), and a dashboard defined in code with the three product
- * visuals, all shared with one QuickSight principal.
+ * data source in the stack's workgroup, one data set per visual of `lib/visuals.ts` running its
+ * query file as custom SQL with typed columns (SPICE with a refresh schedule, or direct query),
+ * and a dashboard defined in code from the same specs, all shared with one QuickSight principal.
  *
  * The dashboard is an `AWS::QuickSight::Dashboard` created through Cloud Control
  * (`aws.cloudcontrol.Resource`): `@pulumi/aws` leaves `definition` out of
@@ -102,10 +106,10 @@ export class Dashboards extends pulumi.ComponentResource {
   readonly role: aws.iam.Role;
   /** The ATHENA data source. */
   readonly dataSource: aws.quicksight.DataSource;
-  /** The data set over the gold table. */
-  readonly dataSet: aws.quicksight.DataSet;
-  /** The SPICE refresh schedule; undefined with DIRECT_QUERY. */
-  readonly refreshSchedule?: aws.quicksight.RefreshSchedule;
+  /** One data set per dashboard visual (`lib/visuals.ts`), running its query file as custom SQL. */
+  readonly dataSets: aws.quicksight.DataSet[];
+  /** The SPICE refresh schedule of each data set; empty with DIRECT_QUERY. */
+  readonly refreshSchedules: aws.quicksight.RefreshSchedule[];
   /** The dashboard (Cloud Control `AWS::QuickSight::Dashboard`). */
   readonly dashboard: aws.cloudcontrol.Resource;
   /** The dashboard id (stack output). */
@@ -114,7 +118,15 @@ export class Dashboards extends pulumi.ComponentResource {
   readonly dashboardUrl: string;
 
   constructor(name: string, args: DashboardsArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("spotify-pipeline:analytics:Dashboards", name, {}, opts);
+    super(
+      "spotify-pipeline:dashboards:Dashboards",
+      name,
+      {},
+      {
+        ...opts,
+        aliases: [...(opts?.aliases ?? []), { type: PREVIOUS_TYPE }],
+      },
+    );
 
     const access = args.principalAccess ?? "viewer";
     const importMode = args.importMode ?? "SPICE";
@@ -122,34 +134,34 @@ export class Dashboards extends pulumi.ComponentResource {
     const timeOfDay = args.refreshTimeOfDay ?? DEFAULT_REFRESH_TIME;
 
     const problems: string[] = [];
-    if (!QUICKSIGHT_ID.test(`${name}-dashboard`)) {
+    if (!VISUALS.every((v) => QUICKSIGHT_ID.test(dataSetId(name, v)))) {
       problems.push(
-        `name: got ${JSON.stringify(name)}; expected letters, digits, "_" or "-" (QuickSight ids derive from it).`,
+        `name must be letters, digits, "_" or "-" (QuickSight ids derive from it); found ${JSON.stringify(name)}.`,
       );
     }
     if (!parsePrincipalArn(args.principalArn)) {
       problems.push(
-        `principalArn: got ${JSON.stringify(args.principalArn)}; expected a QuickSight user or group ARN such as arn:aws:quicksight:us-east-1:123456789012:group/default/analysts (set quicksight.principalArn).`,
+        `principalArn must be a QuickSight user or group ARN such as arn:aws:quicksight:us-east-1:123456789012:group/default/analysts; found ${JSON.stringify(args.principalArn)}. Set quicksight.principalArn.`,
       );
     }
     if (!ACCESS.includes(access)) {
       problems.push(
-        `principalAccess: got ${JSON.stringify(access)}; expected "viewer" or "owner".`,
+        `principalAccess must be "viewer" or "owner"; found ${JSON.stringify(access)}.`,
       );
     }
     if (!(IMPORT_MODES as readonly string[]).includes(importMode)) {
       problems.push(
-        `importMode: got ${JSON.stringify(importMode)}; expected "SPICE" or "DIRECT_QUERY".`,
+        `importMode must be "SPICE" or "DIRECT_QUERY"; found ${JSON.stringify(importMode)}.`,
       );
     }
     if (!FREQUENCIES.includes(frequency)) {
       problems.push(
-        `refreshScheduleFrequency: got ${JSON.stringify(frequency)}; expected one of ${FREQUENCIES.join(", ")}.`,
+        `refreshScheduleFrequency must be one of ${FREQUENCIES.join(", ")}; found ${JSON.stringify(frequency)}.`,
       );
     }
     if (!TIME_OF_DAY.test(timeOfDay)) {
       problems.push(
-        `refreshTimeOfDay: got ${JSON.stringify(timeOfDay)}; expected HH:MM, e.g. "06:00".`,
+        `refreshTimeOfDay must be HH:MM, e.g. "06:00"; found ${JSON.stringify(timeOfDay)}.`,
       );
     }
     if (problems.length > 0) {
@@ -222,42 +234,58 @@ export class Dashboards extends pulumi.ComponentResource {
       { parent: this, dependsOn: [policy] },
     );
 
-    this.dataSet = new aws.quicksight.DataSet(
-      `${name}-${GOLD_TABLE}`,
-      {
-        awsAccountId: args.accountId,
-        dataSetId: `${name}-${GOLD_TABLE}`,
-        name: `${name} ${GOLD_TABLE}`,
-        importMode,
-        physicalTableMaps: [
-          {
-            physicalTableMapId: GOLD_TABLE,
-            relationalTable: {
-              dataSourceArn: this.dataSource.arn,
-              catalog: "AwsDataCatalog",
-              schema: args.databaseName,
-              name: GOLD_TABLE,
-              inputColumns: inputColumns(GOLD_TRACKS_COLUMNS),
-            },
-          },
-        ],
-        permissions: resourcePermissions("dataSet", args.principalArn, access),
-      },
-      { parent: this },
-    );
-
-    if (importMode === "SPICE") {
-      this.refreshSchedule = new aws.quicksight.RefreshSchedule(
-        `${name}-${GOLD_TABLE}-refresh`,
+    const queries = loadQueries();
+    this.dataSets = VISUALS.map((visual) => {
+      const query = queries.find((q) => q.name === visual.query);
+      if (!query) {
+        throw new pulumi.ResourceError(
+          `Dashboards "${name}": visual ${visual.id} must chart a query file; found no queries/${visual.query}.sql.`,
+          this,
+        );
+      }
+      const id = dataSetId(name, visual);
+      return new aws.quicksight.DataSet(
+        id,
         {
           awsAccountId: args.accountId,
-          dataSetId: this.dataSet.dataSetId,
-          scheduleId: `${GOLD_TABLE}-${frequency.toLowerCase()}`,
-          schedule: refreshSchedule(frequency, timeOfDay),
+          dataSetId: id,
+          name: `${name} ${visual.title}`,
+          importMode,
+          physicalTableMaps: [
+            {
+              physicalTableMapId: visual.id,
+              customSql: {
+                dataSourceArn: this.dataSource.arn,
+                name: visual.query,
+                sqlQuery: pulumi
+                  .output(args.databaseName)
+                  .apply((database) => customSql(visual, query, database)),
+                columns: inputColumns(visual),
+              },
+            },
+          ],
+          permissions: resourcePermissions("dataSet", args.principalArn, access),
         },
         { parent: this },
       );
-    }
+    });
+
+    this.refreshSchedules =
+      importMode === "SPICE"
+        ? VISUALS.map(
+            (visual, i) =>
+              new aws.quicksight.RefreshSchedule(
+                `${dataSetId(name, visual)}-refresh`,
+                {
+                  awsAccountId: args.accountId,
+                  dataSetId: this.dataSets[i]!.dataSetId,
+                  scheduleId: `${visual.id}-${frequency.toLowerCase()}`,
+                  schedule: refreshSchedule(frequency, timeOfDay),
+                },
+                { parent: this },
+              ),
+          )
+        : [];
 
     this.dashboardId = `${name}-dashboard`;
     this.dashboardUrl = dashboardUrl(args.region, this.dashboardId);
@@ -267,14 +295,16 @@ export class Dashboards extends pulumi.ComponentResource {
       {
         typeName: DASHBOARD_TYPE,
         desiredState: pulumi
-          .all([args.accountId, this.dataSet.arn])
-          .apply(([accountId, dataSetArn]) =>
+          .all([args.accountId, pulumi.all(this.dataSets.map((d) => d.arn))])
+          .apply(([accountId, dataSetArns]) =>
             JSON.stringify({
               AwsAccountId: accountId,
               DashboardId: this.dashboardId,
               Name: `Spotify tracks (${name})`,
               VersionDescription: "Defined in code by spotify-pipeline (components/dashboards.ts)",
-              Definition: dashboardDefinition(dataSetArn),
+              Definition: dashboardDefinition(
+                Object.fromEntries(VISUALS.map((v, i) => [v.id, dataSetArns[i]!])),
+              ),
               Permissions: resourcePermissions("dashboard", args.principalArn, access).map((p) => ({
                 Principal: p.principal,
                 Actions: p.actions,
@@ -289,7 +319,7 @@ export class Dashboards extends pulumi.ComponentResource {
     this.registerOutputs({
       roleArn: this.role.arn,
       dataSourceArn: this.dataSource.arn,
-      dataSetArn: this.dataSet.arn,
+      dataSetArns: this.dataSets.map((d) => d.arn),
       dashboardId: this.dashboardId,
       dashboardUrl: this.dashboardUrl,
     });

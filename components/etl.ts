@@ -20,8 +20,8 @@ import {
   glueDefaultArguments,
   loadGlueAssets,
   securityConfigurationEncryption,
-} from "../lib/glue";
-import { glueCrawlerPolicy, glueJobPolicy, glueTrustPolicy } from "../lib/iam/glue";
+} from "../lib/etl";
+import { glueCrawlerPolicy, glueJobPolicy, glueTrustPolicy } from "../lib/iam/etl";
 
 /** Arguments of {@link GlueEtl}. */
 export interface GlueEtlArgs {

@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
 import { notificationTopicPolicy } from "../lib/iam/notifications";
+import { EMAIL } from "../lib/limits";
 
 /** Arguments of {@link Notifications}. */
 export interface NotificationsArgs {
@@ -34,9 +35,6 @@ export interface NotificationsArgs {
   /** Sender name of the emails (at most 100 characters). @default the component name */
   displayName?: string;
 }
-
-const EMAIL =
-  /^[^\s@<>(),;:"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$/;
 
 /**
  * The pipeline's notification channel: one SNS topic, encrypted with the pipeline key, that only

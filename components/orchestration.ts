@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
 import { LOG_RETENTION_DAYS } from "../lib/config";
+import { RUN_DEFAULTS, SCHEDULE } from "../lib/limits";
 import {
   eventsTrustPolicy,
   markerEventPattern,
@@ -59,8 +60,6 @@ export interface OrchestrationArgs {
   schedule?: string;
 }
 
-const SCHEDULE = /^(?:rate\(\d+ (?:minute|minutes|hour|hours|day|days)\)|cron\((?:\S+ ){5}\S+\))$/;
-
 /** Placeholders that let `validateStateMachineParams` check only the plain-value arguments. */
 const PLACEHOLDER_NAMES = {
   jobName: "job",
@@ -106,9 +105,9 @@ export class Orchestration extends pulumi.ComponentResource {
     const pipelineName = args.pipelineName ?? name;
     const logRetentionDays = args.logRetentionDays ?? 14;
     const limits = {
-      jobTimeoutMinutes: args.jobTimeoutMinutes ?? 60,
-      crawlerPollSeconds: args.crawlerPollSeconds ?? 30,
-      maxCrawlerPolls: args.maxCrawlerPolls ?? 40,
+      jobTimeoutMinutes: args.jobTimeoutMinutes ?? RUN_DEFAULTS.jobTimeoutMinutes,
+      crawlerPollSeconds: args.crawlerPollSeconds ?? RUN_DEFAULTS.crawlerPollSeconds,
+      maxCrawlerPolls: args.maxCrawlerPolls ?? RUN_DEFAULTS.maxCrawlerPolls,
     };
 
     const problems = validateStateMachineParams({ ...PLACEHOLDER_NAMES, pipelineName, ...limits });

@@ -40,19 +40,8 @@ from typing import Any
 
 LOG = logging.getLogger("spotify-pipeline.job")
 
-#: Input files of a batch, in contract order (local/contract.ts ENTITIES).
+#: Input files of a batch, in contract order (lib/contract.ts ENTITIES checks the same list).
 ENTITIES = ("albums", "artists", "tracks")
-#: Quarantine reasons, in the order the checks apply (docs/contracts.md).
-REASONS = (
-    "missing_key",
-    "bad_number",
-    "bad_date",
-    "bad_boolean",
-    "orphan_artist",
-    "orphan_track",
-    "duplicate_row",
-    "duplicate_key",
-)
 #: Bytes read to find and check a file's header.
 HEADER_SCAN_BYTES = 1 << 20
 RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
@@ -127,7 +116,7 @@ def find_glue_files(base: Path | None = None) -> tuple[Path, Path]:
 
 
 def load_contract(file: Path) -> dict[str, Any]:
-    """Reads the dataset contract (``glue/contract.json``; validated by local/contract.ts)."""
+    """Reads the dataset contract (``glue/contract.json``; validated by lib/contract.ts)."""
     with open(file, encoding="utf-8") as fh:
         contract = json.load(fh)
     keys = ("inputs", "sql", "outputs", "summary", "source_file_column")
@@ -138,7 +127,7 @@ def load_contract(file: Path) -> dict[str, Any]:
 
 
 def load_sql_steps(folder: Path) -> list[SqlStep]:
-    """Lists the SQL steps in execution order (file-name order), like local/contract.ts.
+    """Lists the SQL steps in execution order (file-name order), like lib/contract.ts.
 
     Raises:
         ValueError: when a ``.sql`` file is not named ``NN_<table>.sql`` or holds a semicolon.
@@ -167,7 +156,7 @@ def normalize_header(cell: str) -> str:
 
 
 def match_header(input_: dict[str, Any], header: list[str]) -> dict[str, Any]:
-    """Maps header cells to the input's kept columns (local/contract.ts ``matchHeader``).
+    """Maps header cells to the input's kept columns (lib/contract.ts ``matchHeader``).
 
     For each column the first of its ``headers`` present wins; extra cells are ignored.
 
@@ -564,8 +553,17 @@ def write_parquet(spark: Any, table: str, location: str) -> None:
     frame.write.mode("overwrite").option("compression", "snappy").parquet(location)
 
 
+def contract_reasons(contract: dict[str, Any]) -> tuple[str, ...]:
+    """The quarantine reasons, in the order the checks apply (glue/contract.json ``reasons``)."""
+    return tuple(r["name"] for r in contract["reasons"])
+
+
 def build_summary(
-    rows: list[tuple[str, str, str | None, int]], output: int, run_id: str, engine: str
+    rows: list[tuple[str, str, str | None, int]],
+    output: int,
+    run_id: str,
+    engine: str,
+    reasons: tuple[str, ...] | None = None,
 ) -> dict[str, Any]:
     """Builds the run summary from ``run_counts`` rows and the rows written to gold (``output``),
     and checks the accounting identity.
@@ -576,6 +574,8 @@ def build_summary(
     Raises:
         RuntimeError: on an unknown reason or broken accounting (a bug in glue/sql).
     """
+    if reasons is None:
+        reasons = contract_reasons(load_contract(find_glue_files()[0]))
     counts: dict[str, dict[str, int]] = {"input": {}, "accepted": {}}
     found: dict[str, dict[str, int]] = {e: {} for e in ENTITIES}
     for section, entity, reason, count in rows:
@@ -583,17 +583,17 @@ def build_summary(
         if section in ("input", "accepted"):
             counts[section][entity] = n
         elif section == "rejected":
-            if reason not in REASONS:
+            if reason not in reasons:
                 raise RuntimeError(
                     f"run_counts reports unknown reason {reason} for {entity}: use one of "
-                    f"{', '.join(REASONS)} (docs/contracts.md)."
+                    f"{', '.join(reasons)} (glue/contract.json reasons)."
                 )
             found[entity][reason] = n
     input_counts = {e: counts["input"].get(e, 0) for e in ENTITIES}
     accepted = {e: counts["accepted"].get(e, 0) for e in ENTITIES}
     rejected: dict[str, dict[str, int]] = {}
     for entity in ENTITIES:
-        rejected[entity] = {r: found[entity][r] for r in REASONS if r in found[entity]}
+        rejected[entity] = {r: found[entity][r] for r in reasons if r in found[entity]}
         quarantined = sum(found[entity].values())
         if input_counts[entity] != accepted[entity] + quarantined:
             raise RuntimeError(
@@ -709,7 +709,9 @@ def run(
                 gold_rows = spark.read.parquet(location).count()
         table = contract["summary"]["table"]
         counts = spark.sql(f"SELECT section, entity, reason, row_count FROM {table}").collect()
-        summary = build_summary([tuple(r) for r in counts], gold_rows, run_id, engine)
+        summary = build_summary(
+            [tuple(r) for r in counts], gold_rows, run_id, engine, contract_reasons(contract)
+        )
         summary_path = contract["summary"]["path"].replace("{run_id}", run_id)
         storage = _Storage(spark)
         storage.write_text(

@@ -7,6 +7,17 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 
+import {
+  CIDR,
+  CRAWLER_POLL_SECONDS,
+  EMAIL,
+  JOB_TIMEOUT_MINUTES,
+  MAX_CRAWLER_POLLS,
+  RUN_DEFAULTS,
+  SCHEDULE,
+  type WholeRange,
+} from "./limits";
+
 /** The Pulumi project name: config keys live under `spotify-pipeline:<key>`. */
 export const PROJECT = "spotify-pipeline";
 
@@ -19,16 +30,18 @@ export const LOG_RETENTION_DAYS = [
 /** Glue worker types that Glue 5.0 Spark jobs accept. */
 export const GLUE_WORKER_TYPES = ["G.1X", "G.2X", "G.4X", "G.8X"] as const;
 
+/** Fewest days S3 access logs are kept, whatever the log retention (audit). */
+export const MIN_ACCESS_LOG_DAYS = 90;
+
 /** Athena's minimum per-query bytes-scanned cutoff (10 MiB). */
 export const MIN_ATHENA_CUTOFF_BYTES = 10_485_760;
 
-const EMAIL =
-  /^[^\s@<>(),;:"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$/;
 const REGION = /^(?:[a-z]{2}|[a-z]{2}-gov|[a-z]{2}-iso[a-z]?)-[a-z]+-\d$/;
-const SCHEDULE = /^(?:rate\(\d+ (?:minute|minutes|hour|hours|day|days)\)|cron\((?:\S+ ){5}\S+\))$/;
 const QUICKSIGHT_PRINCIPAL =
   /^arn:aws[a-z-]*:quicksight:[a-z0-9-]+:\d{12}:(?:user|group)\/[^/]+\/.+$/;
-const CIDR = /^(?:\d{1,3}\.){3}\d{1,3}\/(?:1[6-9]|2[0-4])$/;
+const whole = (r: WholeRange) => z.int().min(r.min).max(r.max);
+const inWords = (r: WholeRange, unit = "") =>
+  `a whole number${unit ? ` of ${unit}` : ""} from ${r.min} to ${r.max} (${r.what})`;
 const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,256}$/u;
 
 /** The environments a stack can be. */
@@ -38,7 +51,7 @@ const glueSchema = z.strictObject({
   workerType: z.enum(GLUE_WORKER_TYPES).optional(),
   numberOfWorkers: z.int().min(2).max(299).optional(),
   executionClass: z.enum(["FLEX", "STANDARD"]).optional(),
-  timeoutMinutes: z.int().min(5).max(2880).optional(),
+  timeoutMinutes: whole(JOB_TIMEOUT_MINUTES).optional(),
 });
 
 const quicksightSchema = z.strictObject({
@@ -68,8 +81,8 @@ const rawSchema = z.strictObject({
   notificationEmails: z.array(z.string().regex(EMAIL)).max(20).optional(),
   schedule: z.string().regex(SCHEDULE).optional(),
   glue: glueSchema.optional(),
-  crawlerPollSeconds: z.int().min(5).max(600).optional(),
-  maxCrawlerPolls: z.int().min(1).max(500).optional(),
+  crawlerPollSeconds: whole(CRAWLER_POLL_SECONDS).optional(),
+  maxCrawlerPolls: whole(MAX_CRAWLER_POLLS).optional(),
   networkIsolation: z.boolean().optional(),
   vpcCidr: z.string().regex(CIDR).optional(),
   dataCatalogEncryption: z.boolean().optional(),
@@ -96,6 +109,10 @@ export interface StackConfig {
   forceDestroy: boolean;
   /** CloudWatch Logs retention. @default prod: 365, dev: 14 */
   logRetentionDays: number;
+  /** S3 access logs expire after this many days: the log retention, at least 90 (derived). */
+  accessLogExpirationDays: number;
+  /** Waiting period before the pipeline key is deleted (derived). @default prod: 30, dev: 7 */
+  keyDeletionWindowInDays: number;
   /** Raw (bronze) objects move to STANDARD_IA after this many days. @default prod: 90, dev: 30 */
   rawDataTransitionDays: number;
   /** Raw (bronze) objects move to GLACIER_IR after this many days. @default prod: 365, dev: 180 */
@@ -121,9 +138,9 @@ export interface StackConfig {
     /** @default prod: 120, dev: 60 */
     timeoutMinutes: number;
   };
-  /** Seconds between crawler polls in the state machine. @default 30 */
+  /** Seconds between crawler polls in the state machine. @default 30 (`RUN_DEFAULTS`) */
   crawlerPollSeconds: number;
-  /** Polls before the state machine gives up on the crawler. @default 40 */
+  /** Polls before the state machine gives up on the crawler. @default 40 (`RUN_DEFAULTS`) */
   maxCrawlerPolls: number;
   /** Run the Glue job in private subnets without internet access. @default prod: true, dev: false */
   networkIsolation: boolean;
@@ -185,9 +202,9 @@ const EXPECTED: Record<string, string> = {
   "glue.workerType": `one of ${GLUE_WORKER_TYPES.join(", ")}`,
   "glue.numberOfWorkers": "a whole number from 2 to 299",
   "glue.executionClass": '"FLEX" or "STANDARD"',
-  "glue.timeoutMinutes": "a whole number of minutes from 5 to 2880",
-  crawlerPollSeconds: "a whole number of seconds from 5 to 600",
-  maxCrawlerPolls: "a whole number from 1 to 500",
+  "glue.timeoutMinutes": inWords(JOB_TIMEOUT_MINUTES, "minutes"),
+  crawlerPollSeconds: inWords(CRAWLER_POLL_SECONDS),
+  maxCrawlerPolls: inWords(MAX_CRAWLER_POLLS),
   networkIsolation: "true or false",
   vpcCidr: "an IPv4 CIDR block from /16 to /24, e.g. 10.42.0.0/16",
   dataCatalogEncryption: "true or false",
@@ -267,7 +284,7 @@ export function parseStackConfig(
       const key = fullKey.slice(PROJECT.length + 1);
       if (!CONFIG_KEYS.includes(key)) {
         problems.push(
-          `${fullKey}: unknown key (value ${show(value)}); expected one of ${CONFIG_KEYS.join(", ")}. Remove it or fix its spelling.`,
+          `${fullKey} must be a known key (one of ${CONFIG_KEYS.join(", ")}); found an unknown key with value ${show(value)}. Remove it or fix its spelling.`,
         );
         continue;
       }
@@ -282,7 +299,7 @@ export function parseStackConfig(
         for (const k of issue.keys) {
           const path = [...issue.path, k].join(".");
           problems.push(
-            `${keyName(path)}: unknown field (value ${show(getPath(input, [...issue.path, k]))}); expected fields: ${EXPECTED[issue.path.join(".")] ?? "see README"}.`,
+            `${keyName(path)} must be a known field (${keyName(issue.path.join("."))} is ${EXPECTED[issue.path.join(".")] ?? "documented in the README"}); found an unknown field with value ${show(getPath(input, [...issue.path, k]))}. Remove it or fix its spelling.`,
           );
         }
         continue;
@@ -290,7 +307,7 @@ export function parseStackConfig(
       const path = issue.path.join(".");
       const generic = path.replace(/\.\d+$/, ".*");
       problems.push(
-        `${keyName(path)}: got ${show(getPath(input, issue.path))}; expected ${EXPECTED[path] ?? EXPECTED[generic] ?? issue.message}.`,
+        `${keyName(path)} must be ${EXPECTED[path] ?? EXPECTED[generic] ?? issue.message}; found ${show(getPath(input, issue.path))}.`,
       );
     }
   }
@@ -301,7 +318,7 @@ export function parseStackConfig(
   else if (stack === "dev" || stack === "prod") environment = stack;
   else if (!("environment" in input))
     problems.push(
-      `${PROJECT}:environment: got (missing); expected "dev" or "prod" for stack "${stack}" (only stacks named dev or prod derive it). Set it with \`pulumi config set environment dev\`.`,
+      `${PROJECT}:environment must be "dev" or "prod" for stack "${stack}" (only stacks named dev or prod derive it); found (missing). Set it with \`pulumi config set environment dev\`.`,
     );
 
   if (result.success && environment) {
@@ -318,11 +335,11 @@ function cross(c: RawConfig, env: Environment, problems: string[]): void {
   const protectData = c.protectData ?? env === "prod";
   if (c.forceDestroy === true && env === "prod") {
     problems.push(
-      `${PROJECT}:forceDestroy: got true on a prod stack; expected false: production buckets are never force-destroyed.`,
+      `${PROJECT}:forceDestroy must be false on a prod stack (production buckets are never force-destroyed); found true.`,
     );
   } else if (c.forceDestroy === true && protectData) {
     problems.push(
-      `${PROJECT}:forceDestroy: got true while protectData is true; expected false: protected data must never be emptied by \`pulumi destroy\`. Set protectData to false first (dev only).`,
+      `${PROJECT}:forceDestroy must be false while protectData is true (protected data must never be emptied by \`pulumi destroy\`); found true. Set protectData to false first (dev only).`,
     );
   }
   if (
@@ -331,7 +348,7 @@ function cross(c: RawConfig, env: Environment, problems: string[]): void {
     c.rawDataArchiveDays < c.rawDataTransitionDays + 30
   ) {
     problems.push(
-      `${PROJECT}:rawDataArchiveDays: got ${c.rawDataArchiveDays}; expected at least rawDataTransitionDays + 30 (${c.rawDataTransitionDays + 30}), since S3 keeps objects in STANDARD_IA for 30 days at least.`,
+      `${PROJECT}:rawDataArchiveDays must be at least rawDataTransitionDays + 30 (${c.rawDataTransitionDays + 30}), since S3 keeps objects in STANDARD_IA for 30 days at least; found ${c.rawDataArchiveDays}.`,
     );
   }
   if (
@@ -340,12 +357,12 @@ function cross(c: RawConfig, env: Environment, problems: string[]): void {
     !["G.1X", "G.2X"].includes(c.glue.workerType)
   ) {
     problems.push(
-      `${PROJECT}:glue.workerType: got ${show(c.glue.workerType)} with executionClass FLEX; expected G.1X or G.2X (Glue Flex runs only on those), or executionClass STANDARD.`,
+      `${PROJECT}:glue.workerType must be G.1X or G.2X with executionClass FLEX (Glue Flex runs only on those); found ${show(c.glue.workerType)}. Or set executionClass STANDARD.`,
     );
   }
   if (c.quicksight?.enabled && !c.quicksight.principalArn) {
     problems.push(
-      `${PROJECT}:quicksight.principalArn: got (missing) with quicksight.enabled true; expected ${EXPECTED["quicksight.principalArn"]}: the dashboard is shared with it.`,
+      `${PROJECT}:quicksight.principalArn must be ${EXPECTED["quicksight.principalArn"]} when quicksight.enabled is true (the dashboard is shared with it); found (missing).`,
     );
   }
   const emails = c.notificationEmails ?? [];
@@ -354,7 +371,7 @@ function cross(c: RawConfig, env: Environment, problems: string[]): void {
   );
   if (dupes.length > 0) {
     problems.push(
-      `${PROJECT}:notificationEmails: got ${show(dupes[0])} more than once; expected each address once.`,
+      `${PROJECT}:notificationEmails must list each address once; found ${show(dupes[0])} more than once.`,
     );
   }
 }
@@ -362,6 +379,7 @@ function cross(c: RawConfig, env: Environment, problems: string[]): void {
 function withDefaults(c: RawConfig, stack: string, environment: Environment): StackConfig {
   const prod = environment === "prod";
   const protectData = c.protectData ?? prod;
+  const logRetentionDays = c.logRetentionDays ?? (prod ? 365 : 14);
   return {
     stack,
     region: c.region,
@@ -370,7 +388,9 @@ function withDefaults(c: RawConfig, stack: string, environment: Environment): St
     ...(c.costCenter !== undefined ? { costCenter: c.costCenter } : {}),
     protectData,
     forceDestroy: c.forceDestroy ?? false,
-    logRetentionDays: c.logRetentionDays ?? (prod ? 365 : 14),
+    logRetentionDays,
+    accessLogExpirationDays: Math.max(logRetentionDays, MIN_ACCESS_LOG_DAYS),
+    keyDeletionWindowInDays: prod ? 30 : 7,
     rawDataTransitionDays: c.rawDataTransitionDays ?? (prod ? 90 : 30),
     rawDataArchiveDays: c.rawDataArchiveDays ?? (prod ? 365 : 180),
     noncurrentVersionExpirationDays: c.noncurrentVersionExpirationDays ?? (prod ? 90 : 7),
@@ -382,10 +402,10 @@ function withDefaults(c: RawConfig, stack: string, environment: Environment): St
       workerType: c.glue?.workerType ?? "G.1X",
       numberOfWorkers: c.glue?.numberOfWorkers ?? (prod ? 10 : 2),
       executionClass: c.glue?.executionClass ?? (prod ? "STANDARD" : "FLEX"),
-      timeoutMinutes: c.glue?.timeoutMinutes ?? (prod ? 120 : 60),
+      timeoutMinutes: c.glue?.timeoutMinutes ?? (prod ? 120 : RUN_DEFAULTS.jobTimeoutMinutes),
     },
-    crawlerPollSeconds: c.crawlerPollSeconds ?? 30,
-    maxCrawlerPolls: c.maxCrawlerPolls ?? 40,
+    crawlerPollSeconds: c.crawlerPollSeconds ?? RUN_DEFAULTS.crawlerPollSeconds,
+    maxCrawlerPolls: c.maxCrawlerPolls ?? RUN_DEFAULTS.maxCrawlerPolls,
     networkIsolation: c.networkIsolation ?? prod,
     vpcCidr: c.vpcCidr ?? "10.42.0.0/16",
     dataCatalogEncryption: c.dataCatalogEncryption ?? false,
@@ -397,6 +417,20 @@ function withDefaults(c: RawConfig, stack: string, environment: Environment): St
       importMode: c.quicksight?.importMode ?? "SPICE",
       refreshScheduleFrequency: c.quicksight?.refreshScheduleFrequency ?? "DAILY",
     },
+  };
+}
+
+/**
+ * The tags every resource of the stack carries: the provider's `defaultTags`, repeated on resources
+ * that do not receive them (Cloud Control).
+ */
+export function stackTags(config: StackConfig): Record<string, string> {
+  return {
+    project: PROJECT,
+    stack: config.stack,
+    environment: config.environment,
+    owner: config.owner,
+    ...(config.costCenter ? { "cost-center": config.costCenter } : {}),
   };
 }
 

@@ -18,6 +18,13 @@
  * @see https://docs.aws.amazon.com/step-functions/latest/dg/connect-glue.html
  */
 
+import { runSummaryKey } from "./contract";
+import {
+  CRAWLER_POLL_SECONDS,
+  JOB_TIMEOUT_MINUTES,
+  MAX_CRAWLER_POLLS,
+  RUN_DEFAULTS,
+} from "./limits";
 import { INCOMING_PREFIX, MARKER_NAME } from "./iam/events";
 
 // ---------------------------------------------------------------------------------------------
@@ -182,12 +189,10 @@ export type ResolvedStateMachineParams = Required<Omit<StateMachineParams, "retr
   retry: RetrySettings;
 };
 
-/** Defaults of the optional parameters (kept in line with the stack config defaults). */
+/** Defaults of the optional parameters (the pacing from lib/limits.ts `RUN_DEFAULTS`). */
 export const STATE_MACHINE_DEFAULTS = {
   pipelineName: "spotify-pipeline",
-  jobTimeoutMinutes: 60,
-  crawlerPollSeconds: 30,
-  maxCrawlerPolls: 40,
+  ...RUN_DEFAULTS,
   retry: { intervalSeconds: 15, maxAttempts: 3, backoffRate: 2, maxDelaySeconds: 300 },
 } as const satisfies Omit<
   ResolvedStateMachineParams,
@@ -195,7 +200,7 @@ export const STATE_MACHINE_DEFAULTS = {
 >;
 
 /** Glue's maximum job run timeout for batch jobs, in minutes. */
-export const MAX_JOB_TIMEOUT_MINUTES = 2880;
+export const MAX_JOB_TIMEOUT_MINUTES = JOB_TIMEOUT_MINUTES.max;
 
 /** Extra seconds the RunGlueJob state waits beyond the Glue timeout (queueing, start-up). */
 export const GLUE_STATE_TIMEOUT_MARGIN_SECONDS = 900;
@@ -203,13 +208,8 @@ export const GLUE_STATE_TIMEOUT_MARGIN_SECONDS = 900;
 /** Timeout of each AWS SDK call (GetCrawler, StartCrawler, GetObject, Publish), in seconds. */
 export const SDK_CALL_TIMEOUT_SECONDS = 60;
 
-/** Prefix of run summaries in the processed bucket (docs/contracts.md). */
-export const RUN_SUMMARY_PREFIX = "runs/";
-
-/** Key of a run's summary object in the processed bucket: `runs/<run_id>/summary.json`. */
-export function runSummaryKey(runId: string): string {
-  return `${RUN_SUMMARY_PREFIX}${runId}/summary.json`;
-}
+/** The run summary's key and prefix in the processed bucket (glue/contract.json `summary`). */
+export { RUN_SUMMARY_PREFIX, runSummaryKey } from "./contract";
 
 /** Thrown by `buildDefinition` for invalid parameters; `problems` lists each one. */
 export class StateMachineParamsError extends Error {
@@ -304,30 +304,13 @@ export function validateStateMachineParams(params: StateMachineParams): string[]
       `pipelineName must be 1 to 60 printable ASCII characters (it starts the SNS subject, limited to 100); found ${show(p.pipelineName)}.`,
     );
   }
-  checkInt(
-    problems,
-    "jobTimeoutMinutes",
-    p.jobTimeoutMinutes,
-    1,
-    MAX_JOB_TIMEOUT_MINUTES,
-    "Glue's limit for batch jobs",
-  );
-  checkInt(
-    problems,
-    "crawlerPollSeconds",
-    p.crawlerPollSeconds,
-    1,
-    3600,
-    "seconds between crawler polls",
-  );
-  checkInt(
-    problems,
-    "maxCrawlerPolls",
-    p.maxCrawlerPolls,
-    1,
-    1000,
-    "crawler polls before giving up",
-  );
+  for (const [name, value, range] of [
+    ["jobTimeoutMinutes", p.jobTimeoutMinutes, JOB_TIMEOUT_MINUTES],
+    ["crawlerPollSeconds", p.crawlerPollSeconds, CRAWLER_POLL_SECONDS],
+    ["maxCrawlerPolls", p.maxCrawlerPolls, MAX_CRAWLER_POLLS],
+  ] as const) {
+    checkInt(problems, name, value, range.min, range.max, range.what);
+  }
   checkInt(
     problems,
     "retry.intervalSeconds",
@@ -672,7 +655,7 @@ export function buildDefinition(params: StateMachineParams): AslDefinition {
   const p = resolveStateMachineParams(params);
   const subjects = notificationSubjects(p.pipelineName);
   const glueRetry = retrier(TRANSIENT_GLUE_ERRORS, p.retry);
-  const summaryUri = `s3://${p.summaryBucket}/${RUN_SUMMARY_PREFIX}{}/summary.json`;
+  const summaryUri = `s3://${p.summaryBucket}/${runSummaryKey("{}")}`;
 
   const states: Record<StateName, AslState> = {
     CheckInput: {
@@ -905,7 +888,7 @@ export function buildDefinition(params: StateMachineParams): AslDefinition {
       Resource: RESOURCES.s3GetObject,
       Parameters: {
         Bucket: p.summaryBucket,
-        "Key.$": `States.Format('${RUN_SUMMARY_PREFIX}{}/summary.json', ${PATH.runId})`,
+        "Key.$": `States.Format('${runSummaryKey("{}")}', ${PATH.runId})`,
       },
       TimeoutSeconds: SDK_CALL_TIMEOUT_SECONDS,
       ResultSelector: { "body.$": "States.StringToJson($.Body)" },

@@ -1,15 +1,29 @@
 /**
  * Renders the local run's dashboard: one self-contained HTML page (inline CSS, inline SVG, no
- * scripts, no network) with the three QuickSight visuals (most popular artists, track counts by
- * album, trends in track durations) and the run's counts.
- *
- * Charts are Vega-Lite specs compiled to Vega and rendered to SVG in Node (`renderer: "none"`),
- * so no browser or canvas is needed.
+ * scripts, no network) with the visuals of `lib/visuals.ts` (the ones the QuickSight dashboard
+ * shows: most popular artists, track counts by album, trends in track durations) and the run's
+ * counts. The charts themselves are in `local/dashboard-charts.ts`.
  */
-import type { TopLevelSpec } from "vega-lite";
+import { ENTITIES, REASONS, type Entity } from "../lib/contract";
+import { type VisualSpec } from "../lib/visuals";
+import {
+  BLUE,
+  CHARTS,
+  FONT,
+  GREEN,
+  GRID,
+  INK,
+  MUTED,
+  type NumberLike,
+  ORANGE,
+  type QueryRow,
+  compact,
+  integer,
+  num,
+  renderChartSvg,
+} from "./dashboard-charts";
 
-/** A number as the query engines return it: DuckDB BIGINT comes back as bigint, CSV as text. */
-export type NumberLike = number | bigint | string;
+export { type NumberLike, estimateTextWidth, loadCharts, renderChartSvg } from "./dashboard-charts";
 
 /** A row of `queries/most_popular_artists.sql`. */
 export interface MostPopularArtistRow {
@@ -34,8 +48,8 @@ export interface DurationTrendRow {
   median_duration_min: NumberLike;
 }
 
-/** The input files of a run. */
-export type RunFile = "albums" | "artists" | "tracks";
+/** The input files of a run (the contract's entities). */
+export type RunFile = Entity;
 
 /**
  * The run to report: the run summary (docs/contracts.md) plus the local run's status and
@@ -67,33 +81,28 @@ export interface DashboardData {
   generatedAt?: string;
 }
 
-/** Bars per ranking chart. */
-export const TOP_N = 15;
+const FILES: readonly RunFile[] = ENTITIES;
 
-/** Quarantine reasons in the order the table shows them (docs/contracts.md). */
-const REASONS = [
-  "missing_key",
-  "bad_number",
-  "bad_date",
-  "bad_boolean",
-  "duplicate_row",
-  "duplicate_key",
-  "orphan_artist",
-  "orphan_track",
-] as const;
-const FILES: readonly RunFile[] = ["albums", "artists", "tracks"];
+/** The rows each visual charts, by visual id (the hook keeps `DashboardData`'s named fields). */
+function rowsOf(data: DashboardData): Record<string, readonly QueryRow[]> {
+  return {
+    "most-popular-artists": data.mostPopularArtists as unknown as QueryRow[],
+    "track-counts-by-album": data.trackCountsByAlbum as unknown as QueryRow[],
+    "duration-trends": data.durationTrendsByYear as unknown as QueryRow[],
+  };
+}
 
-const FONT =
-  "Inter, 'Segoe UI', 'Helvetica Neue', Arial, 'Noto Sans', 'Noto Sans CJK JP', sans-serif";
-const INK = "#1f2330";
-const MUTED = "#6b7280";
-const GRID = "#e8eaef";
-const GREEN = "#1db954";
-const BLUE = "#3d6fd8";
-const ORANGE = "#f08a24";
-
-const integer = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
-const compact = new Intl.NumberFormat("en-US", { notation: "compact", maximumFractionDigits: 1 });
+/** The line under a chart's title. */
+function subtitle(visual: VisualSpec, yearSpan: string): string {
+  switch (visual.id) {
+    case "most-popular-artists":
+      return `Top ${visual.topN} by tracks. Colour: Spotify popularity; labels: tracks · followers.`;
+    case "track-counts-by-album":
+      return `Top ${visual.topN} albums by tracks, labelled album — artist.`;
+    default:
+      return `Average and median track duration by release year (${yearSpan}); grey bars: tracks released.`;
+  }
+}
 
 /** Escapes text for HTML element content and double-quoted attributes. */
 export function escapeHtml(text: string): string {
@@ -103,22 +112,6 @@ export function escapeHtml(text: string): string {
     .replace(/>/g, "&gt;")
     .replace(/"/g, "&quot;")
     .replace(/'/g, "&#39;");
-}
-
-function num(value: NumberLike | undefined): number {
-  if (value === undefined || value === null) return 0;
-  const n = typeof value === "number" ? value : Number(value);
-  return Number.isFinite(n) ? n : 0;
-}
-
-/** One line of text from a name that may hold line breaks or control characters. */
-function oneLine(text: string): string {
-  let out = "";
-  for (const ch of String(text)) {
-    const code = ch.charCodeAt(0);
-    out += code < 32 || code === 127 ? " " : ch;
-  }
-  return out.replace(/ {2,}/g, " ").trim();
 }
 
 function formatDuration(ms: number): string {
@@ -132,317 +125,6 @@ function percent(part: number, whole: number): string {
   if (whole === 0) return "0%";
   const p = (100 * part) / whole;
   return `${p < 10 ? p.toFixed(2) : p.toFixed(1)}%`;
-}
-
-/** Shared Vega-Lite config: fonts, colours, quiet axes. */
-const CONFIG = {
-  background: "#ffffff",
-  font: FONT,
-  padding: { left: 4, right: 12, top: 8, bottom: 4 },
-  view: { stroke: null },
-  axis: {
-    labelColor: INK,
-    labelFontSize: 12,
-    titleColor: MUTED,
-    titleFontSize: 12,
-    titleFontWeight: 500,
-    gridColor: GRID,
-    domainColor: "#c9ced8",
-    tickColor: "#c9ced8",
-  },
-  legend: {
-    labelColor: INK,
-    titleColor: MUTED,
-    labelFontSize: 12,
-    titleFontSize: 12,
-    titleFontWeight: 500,
-  },
-} as const;
-
-/** Longest bar first; ties keep the query's order (Array.prototype.sort is stable). */
-function byTracks(values: { tracks: number }[]): void {
-  values.sort((a, b) => b.tracks - a.tracks);
-}
-
-function artistsSpec(rows: readonly MostPopularArtistRow[]): TopLevelSpec {
-  const values = rows.slice(0, TOP_N).map((r) => ({
-    artist: oneLine(r.artist_name),
-    tracks: num(r.total_tracks),
-    popularity: num(r.artist_popularity),
-    label: `${integer.format(num(r.total_tracks))} · ${compact.format(num(r.followers))}`,
-  }));
-  byTracks(values);
-  return {
-    config: CONFIG,
-    width: 300,
-    height: { step: 21 },
-    data: { values },
-    encoding: {
-      y: {
-        field: "artist",
-        type: "nominal",
-        sort: null,
-        axis: { title: null, labelLimit: 190, ticks: false, domain: false, labelPadding: 6 },
-      },
-      x: {
-        field: "tracks",
-        type: "quantitative",
-        title: "Tracks in the gold table",
-        axis: { format: "~s", tickCount: 4, grid: true },
-      },
-    },
-    layer: [
-      {
-        mark: {
-          type: "bar",
-          height: { band: 0.72 },
-        },
-        encoding: {
-          color: {
-            field: "popularity",
-            type: "quantitative",
-            title: "Artist popularity (0–100)",
-            scale: { domain: [0, 100], range: ["#c9f2d7", GREEN, "#0b5d2a"] },
-            legend: {
-              orient: "bottom",
-              direction: "horizontal",
-              gradientLength: 220,
-              titleLimit: 400,
-              values: [0, 25, 50, 75, 100],
-            },
-          },
-        },
-      },
-      {
-        mark: { type: "text", align: "left", dx: 5, fontSize: 11, color: MUTED },
-        encoding: { text: { field: "label", type: "nominal" } },
-      },
-    ],
-  } as TopLevelSpec;
-}
-
-function albumsSpec(rows: readonly TrackCountByAlbumRow[]): TopLevelSpec {
-  const values = rows.slice(0, TOP_N).map((r, i) => ({
-    // The rank keeps two albums with the same name and artist apart.
-    key: `${i}`,
-    label: `${oneLine(r.album_name)} — ${oneLine(r.artist_name)}`,
-    tracks: num(r.track_count),
-  }));
-  byTracks(values);
-  return {
-    config: CONFIG,
-    width: 180,
-    height: { step: 21 },
-    data: { values },
-    encoding: {
-      y: {
-        field: "key",
-        type: "nominal",
-        sort: null,
-        axis: {
-          title: null,
-          labelLimit: 320,
-          ticks: false,
-          domain: false,
-          labelPadding: 6,
-          // Show "album — artist" while the scale keys stay unique.
-          labelExpr: `${JSON.stringify(Object.fromEntries(values.map((v) => [v.key, v.label])))}[datum.value]`,
-        },
-      },
-      x: {
-        field: "tracks",
-        type: "quantitative",
-        title: "Tracks on the album",
-        axis: { format: ",d", tickCount: 4, grid: true },
-      },
-    },
-    layer: [
-      {
-        mark: {
-          type: "bar",
-          height: { band: 0.72 },
-          color: BLUE,
-        },
-      },
-      {
-        mark: { type: "text", align: "left", dx: 5, fontSize: 11, color: MUTED },
-        encoding: { text: { field: "tracks", type: "quantitative", format: ",d" } },
-      },
-    ],
-  } as TopLevelSpec;
-}
-
-/** Round years for the x axis: every 5 years (10 over long spans), never crowded. */
-function yearTicks(years: number[]): number[] {
-  if (years.length === 0) return [];
-  const min = Math.min(...years);
-  const max = Math.max(...years);
-  const step = max - min > 80 ? 10 : max - min > 12 ? 5 : 1;
-  const ticks: number[] = [];
-  for (let y = Math.ceil(min / step) * step; y <= max; y += step) ticks.push(y);
-  return ticks;
-}
-
-function durationsSpec(rows: readonly DurationTrendRow[]): TopLevelSpec {
-  const values = rows
-    .map((r) => ({
-      year: num(r.release_year),
-      tracks: num(r.track_count),
-      Average: num(r.avg_duration_min),
-      Median: num(r.median_duration_min),
-    }))
-    .filter((r) => r.year > 0)
-    .sort((a, b) => a.year - b.year);
-  const years = values.map((v) => v.year);
-  const domain = years.length > 0 ? [Math.min(...years) - 0.5, Math.max(...years) + 0.5] : [0, 1];
-  const x = {
-    field: "year",
-    type: "quantitative",
-    title: "Release year",
-    scale: { domain, nice: false, zero: false },
-    axis: { format: "d", values: yearTicks(years), grid: false },
-  };
-  return {
-    config: CONFIG,
-    width: 920,
-    height: 230,
-    data: { values },
-    layer: [
-      {
-        transform: [
-          { calculate: "datum.year - 0.42", as: "x0" },
-          { calculate: "datum.year + 0.42", as: "x1" },
-        ],
-        mark: { type: "rect", color: "#d9dde5", opacity: 0.8 },
-        encoding: {
-          x: { ...x, field: "x0" },
-          x2: { field: "x1" },
-          y: {
-            field: "tracks",
-            type: "quantitative",
-            title: "Tracks released (bars)",
-            axis: { orient: "right", format: "~s", grid: false, titleColor: "#9aa1ad" },
-          },
-        },
-      },
-      {
-        transform: [{ fold: ["Average", "Median"], as: ["measure", "minutes"] }],
-        mark: { type: "line", strokeWidth: 2.5, interpolate: "monotone", point: { size: 22 } },
-        encoding: {
-          x,
-          y: {
-            field: "minutes",
-            type: "quantitative",
-            title: "Track duration (minutes)",
-            scale: { zero: false, nice: true },
-            axis: { format: ".1f", grid: true },
-          },
-          color: {
-            field: "measure",
-            type: "nominal",
-            title: null,
-            scale: { domain: ["Average", "Median"], range: [ORANGE, GREEN] },
-            legend: {
-              orient: "top-left",
-              direction: "horizontal",
-              fillColor: "rgba(255,255,255,0.85)",
-            },
-          },
-        },
-      },
-    ],
-    resolve: { scale: { y: "independent" } },
-  } as TopLevelSpec;
-}
-
-/** Helvetica/Arial advance widths (1/1000 em) of the printable ASCII characters 32-126. */
-const ASCII_WIDTHS = [
-  278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278, 556, 556, 556,
-  556, 556, 556, 556, 556, 556, 556, 278, 278, 584, 584, 584, 556, 1015, 667, 667, 722, 722, 667,
-  611, 778, 722, 278, 500, 667, 556, 833, 722, 778, 667, 778, 722, 667, 611, 722, 667, 944, 667,
-  667, 611, 278, 278, 278, 469, 556, 333, 556, 556, 500, 556, 556, 278, 556, 556, 222, 222, 500,
-  222, 833, 556, 556, 556, 556, 333, 500, 278, 556, 500, 722, 500, 500, 500, 334, 260, 334, 584,
-];
-
-/**
- * Text width in px for a sans-serif font like Arial, a much closer estimate than Vega's
- * canvas-less default (0.8 em per character), so axis labels are truncated only when they
- * really do not fit. Wide (CJK, Hangul, fullwidth) characters count 1 em.
- */
-export function estimateTextWidth(text: string, fontSize: number, bold = false): number {
-  let em = 0;
-  for (const ch of text) {
-    const code = ch.codePointAt(0) as number;
-    if (code >= 32 && code <= 126) em += (ASCII_WIDTHS[code - 32] as number) / 1000;
-    else if (
-      code >= 0x1100 &&
-      (code <= 0x115f ||
-        (code >= 0x2e80 && code <= 0xa4cf) ||
-        (code >= 0xac00 && code <= 0xd7a3) ||
-        (code >= 0xf900 && code <= 0xfaff) ||
-        (code >= 0xfe30 && code <= 0xfe4f) ||
-        (code >= 0xff00 && code <= 0xff60) ||
-        (code >= 0xffe0 && code <= 0xffe6) ||
-        code >= 0x20000)
-    )
-      em += 1;
-    else if (code >= 0x0300 && code <= 0x036f)
-      em += 0; // combining marks
-    else em += ch === ch.toUpperCase() && ch !== ch.toLowerCase() ? 0.7 : 0.58;
-  }
-  return em * fontSize * (bold ? 1.06 : 1) * 1.04;
-}
-
-interface TextItem {
-  fontSize?: number;
-  fontWeight?: string | number;
-  limit?: number;
-  text?: unknown;
-}
-
-type VegaModule = typeof import("vega");
-type VegaLiteModule = typeof import("vega-lite");
-let modules: Promise<[VegaModule, VegaLiteModule]> | undefined;
-
-/** Loads vega and vega-lite ahead of the first {@link renderDashboard} (they load once). */
-export async function loadCharts(): Promise<void> {
-  await loadVega();
-}
-
-/** vega and vega-lite are ES modules with top-level await: load them once, with `import()`. */
-function loadVega(): Promise<[VegaModule, VegaLiteModule]> {
-  modules ??= Promise.all([import("vega"), import("vega-lite")]).then(([vega, vl]) => {
-    // Vega measures label widths with a canvas when it has one and otherwise guesses 0.8 em per
-    // character; plug in the closer estimate (Vega's documented hook for canvas-less rendering).
-    const metrics = (vega as unknown as { textMetrics: { width: unknown } }).textMetrics;
-    metrics.width = (item: TextItem, text: unknown) => {
-      const value = text == null ? "" : String(text).trim();
-      const bold = item.fontWeight === "bold" || Number(item.fontWeight) >= 600;
-      const width = estimateTextWidth(value, item.fontSize ?? 11, bold);
-      // Like Vega's own estimate: a label with a limit is truncated to at most that width.
-      return item.limit && item.limit > 0 ? Math.min(width, item.limit) : width;
-    };
-    return [vega, vl] as [VegaModule, VegaLiteModule];
-  });
-  return modules;
-}
-
-/** Renders a Vega-Lite spec to an SVG string, with no browser, canvas or network. */
-export async function renderChartSvg(spec: TopLevelSpec): Promise<string> {
-  const [vega, vl] = await loadVega();
-  const compiled = vl.compile(spec).spec;
-  const view = new vega.View(vega.parse(compiled), { renderer: "none", logLevel: vega.Error });
-  try {
-    const svg = await view.toSVG();
-    // Scale with the card instead of a fixed pixel size.
-    return svg.replace(
-      /^<svg ([^>]*?)width="(\d+(?:\.\d+)?)" height="(\d+(?:\.\d+)?)"/,
-      (_m, attrs: string, w: string, h: string) =>
-        `<svg ${attrs}width="${w}" height="${h}" style="max-width:100%;height:auto"`,
-    );
-  } finally {
-    view.finalize();
-  }
 }
 
 function card(title: string, subtitle: string, body: string, extraClass = ""): string {
@@ -586,17 +268,16 @@ footer{max-width:1120px;margin:0 auto;padding:0 32px 28px;color:${MUTED};font-si
  * is escaped.
  *
  * @param data the run (summary + status + timings) and the rows of the three dashboard queries,
- *   in the queries' order (the first {@link TOP_N} rows of the two rankings are charted).
+ *   in the queries' order (each ranking charts the first `topN` rows its spec names).
  * @returns the HTML document.
  */
 export async function renderDashboard(data: DashboardData): Promise<string> {
   const { run } = data;
   const title = data.title ?? "Spotify pipeline — local run";
-  const [artistsSvg, albumsSvg, durationsSvg] = await Promise.all([
-    renderChartSvg(artistsSpec(data.mostPopularArtists)),
-    renderChartSvg(albumsSpec(data.trackCountsByAlbum)),
-    renderChartSvg(durationsSpec(data.durationTrendsByYear)),
-  ]);
+  const rows = rowsOf(data);
+  const svgs = await Promise.all(
+    CHARTS.map(({ visual, spec }) => renderChartSvg(spec(rows[visual.id] ?? []))),
+  );
 
   const input = FILES.reduce((s, f) => s + num(run.input[f]), 0);
   const accepted = FILES.reduce((s, f) => s + num(run.accepted[f]), 0);
@@ -640,27 +321,15 @@ export async function renderDashboard(data: DashboardData): Promise<string> {
     ),
   ].join("");
 
-  const charts = [
+  const charts = CHARTS.map(({ visual }, i) =>
     chart(
-      "Most popular artists",
-      `Top ${TOP_N} by tracks. Colour: Spotify popularity; labels: tracks · followers.`,
-      artistsSvg,
-      data.mostPopularArtists.length,
+      visual.title,
+      subtitle(visual, yearSpan),
+      svgs[i]!,
+      rows[visual.id]?.length ?? 0,
+      visual.topN === undefined ? "wide" : "",
     ),
-    chart(
-      "Track counts by album",
-      `Top ${TOP_N} albums by tracks, labelled album — artist.`,
-      albumsSvg,
-      data.trackCountsByAlbum.length,
-    ),
-    chart(
-      "Trends in track durations",
-      `Average and median track duration by release year (${yearSpan}); grey bars: tracks released.`,
-      durationsSvg,
-      data.durationTrendsByYear.length,
-      "wide",
-    ),
-  ].join("");
+  ).join("");
 
   const timingsHtml = timingsTable(timings);
   const side =

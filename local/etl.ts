@@ -19,7 +19,7 @@ import {
   type Entity,
   type Reason,
   type SqlStep,
-} from "./contract";
+} from "../lib/contract";
 
 /** The run summary written to `processed/runs/<run_id>/summary.json` (docs/contracts.md). */
 export interface RunSummary {

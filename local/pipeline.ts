@@ -31,7 +31,7 @@ import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import type { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import type { StateMachine } from "aws-local-stepfunctions";
-import { GOLD_TABLE, catalogDatabaseName } from "../lib/glue";
+import { GOLD_TABLE, catalogDatabaseName } from "../lib/etl";
 import { INCOMING_PREFIX, MARKER_NAME } from "../lib/iam/events";
 import { loadQueries } from "../lib/queries";
 import { runQuery, toCsv, type QueryResult } from "./queries";
@@ -45,7 +45,7 @@ import {
   type StatesMachineMessage,
   type TaskStateName,
 } from "../lib/state-machine";
-import { ENTITIES, loadContract, type Entity } from "./contract";
+import { ENTITIES, loadContract, type Entity } from "../lib/contract";
 import type { DurationTrendRow, MostPopularArtistRow, TrackCountByAlbumRow } from "./dashboard";
 import type { RunSummary } from "./etl";
 import { DEFAULT_SEED, MAX_TRACKS, MIN_TRACKS_WITH_DIRTY, generateSample } from "./generate";
@@ -386,7 +386,7 @@ export function tableFiles(dir: string): string[] {
   const found: string[] = [];
   const walk = (d: string): void => {
     for (const entry of fs.readdirSync(d, { withFileTypes: true })) {
-      // Spark's _SUCCESS and _temporary/ (lib/glue.ts CRAWLER_EXCLUSIONS), Hadoop's hidden .crc.
+      // Spark's _SUCCESS and _temporary/ (lib/etl.ts CRAWLER_EXCLUSIONS), Hadoop's hidden .crc.
       if (entry.name.startsWith("_") || entry.name.startsWith(".")) continue;
       if (entry.name.endsWith("_$folder$")) continue;
       const full = path.join(d, entry.name);
@@ -1322,7 +1322,7 @@ function dashboardRows<T>(results: Map<string, QueryResult>, name: string, colum
   if (missing.length > 0) {
     throw new Error(
       `queries/${name}.sql returns ${result.columns.join(", ")}; the dashboard needs ` +
-        `${missing.join(", ")} (docs/contracts.md, "Athena queries used by dashboards").`,
+        `${missing.join(", ")} (lib/visuals.ts).`,
     );
   }
   return result.rows as unknown as T[];

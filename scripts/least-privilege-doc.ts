@@ -1,7 +1,7 @@
 /**
  * Generates docs/least-privilege.md: every role of the program, each request of its table, the
  * expected decision and the decision `@cloud-copilot/iam-simulate` returns over the role's actual
- * documents, in the stacks of DOC_VARIANTS (tools/least-privilege.ts). A test fails when the file is
+ * documents, in the stacks of DOC_VARIANTS (tools/least-privilege/doc.ts). A test fails when the file is
  * out of date.
  *
  * Usage: `npm run docs:iam` (writes the file), `npm run docs:iam -- --check` (exit 1 if stale).

@@ -5,9 +5,10 @@ import { expect } from "chai";
 
 import { Analytics } from "../components/analytics";
 import { Dashboards } from "../components/dashboards";
-import { quickSightAccessPolicy, quickSightTrustPolicy } from "../lib/iam/analytics";
+import { quickSightAccessPolicy, quickSightTrustPolicy } from "../lib/iam/dashboards";
 import { loadQueries } from "../lib/queries";
-import { dashboardDefinition, inputColumns, refreshSchedule } from "../lib/quicksight";
+import { customSql, dashboardDefinition, inputColumns, refreshSchedule } from "../lib/dashboards";
+import { VISUALS } from "../lib/visuals";
 import { type Graph, MOCK_ACCOUNT, UNKNOWN } from "../tools/synth";
 import { evaluatePolicies } from "../policy/evaluate";
 import { byType, graphOf, json, one } from "./harness";
@@ -22,7 +23,7 @@ const T = {
   refresh: "aws:quicksight/refreshSchedule:RefreshSchedule",
   cloudControl: "aws:cloudcontrol/resource:Resource",
   analytics: "spotify-pipeline:analytics:Analytics",
-  dashboards: "spotify-pipeline:analytics:Dashboards",
+  dashboards: "spotify-pipeline:dashboards:Dashboards",
 };
 
 const PRINCIPAL = "arn:aws:quicksight:us-east-1:123456789012:group/default/analysts";
@@ -145,17 +146,20 @@ describe("Analytics and Dashboards wiring (whole program under mocks)", () => {
         });
         const name = `spotify-${stack}-quicksight`;
 
-        it("adds exactly the role, its policy, data source, data set, refresh schedule and dashboard", () => {
+        it("adds exactly the role, its policy, data source, a data set and refresh schedule per visual, and the dashboard", () => {
           const qs = one(g, T.dashboards, name);
           const children = g.resources.filter((r) => r.parent === qs.urn);
-          expect(children.map((r) => `${r.type} ${r.name}`)).to.deep.equal([
-            `${T.role} ${name}-role`,
-            `${T.rolePolicy} ${name}-role-policy`,
-            `${T.dataSource} ${name}-athena`,
-            `${T.dataSet} ${name}-tracks`,
-            `${T.refresh} ${name}-tracks-refresh`,
-            `${T.cloudControl} ${name}-dashboard`,
-          ]);
+          // Registration order follows when each child's inputs resolve: compare sorted.
+          expect(children.map((r) => `${r.type} ${r.name}`).sort()).to.deep.equal(
+            [
+              `${T.role} ${name}-role`,
+              `${T.rolePolicy} ${name}-role-policy`,
+              `${T.dataSource} ${name}-athena`,
+              ...VISUALS.map((v) => `${T.dataSet} ${name}-${v.id}`),
+              ...VISUALS.map((v) => `${T.refresh} ${name}-${v.id}-refresh`),
+              `${T.cloudControl} ${name}-dashboard`,
+            ].sort(),
+          );
         });
 
         it("gives QuickSight a role it alone assumes, with the least-privilege policy", () => {
@@ -212,51 +216,55 @@ describe("Analytics and Dashboards wiring (whole program under mocks)", () => {
           expect(ds.dependsOn).to.include(policy.urn);
         });
 
-        it("builds a SPICE data set over the gold tracks table with typed columns, shared as viewer", () => {
+        it("builds a SPICE data set per visual running its query file as custom SQL, shared as viewer", () => {
           const o = outputs(g);
-          const set = one(g, T.dataSet, `${name}-tracks`);
-          expect(set.inputs).to.deep.equal({
-            awsAccountId: MOCK_ACCOUNT,
-            dataSetId: `${name}-tracks`,
-            name: `${name} tracks`,
-            importMode: "SPICE",
-            physicalTableMaps: [
-              {
-                physicalTableMapId: "tracks",
-                relationalTable: {
-                  dataSourceArn: `arn:aws:quicksight:eu-west-1:${MOCK_ACCOUNT}:datasource/${name}-athena`,
-                  catalog: "AwsDataCatalog",
-                  schema: o.glueDatabaseName,
-                  name: "tracks",
-                  inputColumns: inputColumns(),
+          for (const visual of VISUALS) {
+            const set = one(g, T.dataSet, `${name}-${visual.id}`);
+            const query = loadQueries().find((q) => q.name === visual.query)!;
+            expect(set.inputs, visual.id).to.deep.equal({
+              awsAccountId: MOCK_ACCOUNT,
+              dataSetId: `${name}-${visual.id}`,
+              name: `${name} ${visual.title}`,
+              importMode: "SPICE",
+              physicalTableMaps: [
+                {
+                  physicalTableMapId: visual.id,
+                  customSql: {
+                    dataSourceArn: `arn:aws:quicksight:eu-west-1:${MOCK_ACCOUNT}:datasource/${name}-athena`,
+                    name: visual.query,
+                    sqlQuery: customSql(visual, query, o.glueDatabaseName),
+                    columns: inputColumns(visual),
+                  },
                 },
-              },
-            ],
-            permissions: [
-              {
-                principal: PRINCIPAL,
-                actions: [
-                  "quicksight:DescribeDataSet",
-                  "quicksight:DescribeDataSetPermissions",
-                  "quicksight:DescribeIngestion",
-                  "quicksight:ListIngestions",
-                  "quicksight:PassDataSet",
-                ],
-              },
-            ],
-          });
+              ],
+              permissions: [
+                {
+                  principal: PRINCIPAL,
+                  actions: [
+                    "quicksight:DescribeDataSet",
+                    "quicksight:DescribeDataSetPermissions",
+                    "quicksight:DescribeIngestion",
+                    "quicksight:ListIngestions",
+                    "quicksight:PassDataSet",
+                  ],
+                },
+              ],
+            });
+          }
         });
 
-        it("refreshes SPICE daily at 06:00 UTC (the default frequency)", () => {
-          expect(one(g, T.refresh, `${name}-tracks-refresh`).inputs).to.deep.equal({
-            awsAccountId: MOCK_ACCOUNT,
-            dataSetId: `${name}-tracks`,
-            scheduleId: "tracks-daily",
-            schedule: {
-              refreshType: "FULL_REFRESH",
-              scheduleFrequency: { interval: "DAILY", timezone: "UTC", timeOfTheDay: "06:00" },
-            },
-          });
+        it("refreshes each data set's SPICE copy daily at 06:00 UTC (the default frequency)", () => {
+          for (const visual of VISUALS) {
+            expect(one(g, T.refresh, `${name}-${visual.id}-refresh`).inputs).to.deep.equal({
+              awsAccountId: MOCK_ACCOUNT,
+              dataSetId: `${name}-${visual.id}`,
+              scheduleId: `${visual.id}-daily`,
+              schedule: {
+                refreshType: "FULL_REFRESH",
+                scheduleFrequency: { interval: "DAILY", timezone: "UTC", timeOfTheDay: "06:00" },
+              },
+            });
+          }
         });
 
         it("defines the dashboard in code (Cloud Control), shared with the principal as viewer", () => {
@@ -269,7 +277,12 @@ describe("Analytics and Dashboards wiring (whole program under mocks)", () => {
             Name: `Spotify tracks (${name})`,
             VersionDescription: "Defined in code by spotify-pipeline (components/dashboards.ts)",
             Definition: dashboardDefinition(
-              `arn:aws:quicksight:eu-west-1:${MOCK_ACCOUNT}:dataset/${name}-tracks`,
+              Object.fromEntries(
+                VISUALS.map((v) => [
+                  v.id,
+                  `arn:aws:quicksight:eu-west-1:${MOCK_ACCOUNT}:dataset/${name}-${v.id}`,
+                ]),
+              ),
             ),
             Permissions: [
               {
@@ -294,7 +307,9 @@ describe("Analytics and Dashboards wiring (whole program under mocks)", () => {
           const names = new Set(
             g.resources.filter((r) => r.parent && mine.has(r.parent)).map((r) => r.name),
           );
-          expect(names.size).to.equal(loadQueries().length + 1 + 6);
+          // Analytics: the workgroup and a named query per file; Dashboards: role, policy, data
+          // source, a data set and a refresh schedule per visual, the dashboard.
+          expect(names.size).to.equal(loadQueries().length + 1 + 4 + 2 * VISUALS.length);
           const violations = await evaluatePolicies(g.resources, { stack });
           expect(violations.filter((v) => names.has(v.name))).to.deep.equal([]);
         });
@@ -314,9 +329,9 @@ describe("Analytics and Dashboards wiring (whole program under mocks)", () => {
       configOverrides: { quicksight: { ...QUICKSIGHT_ON.quicksight, importMode: "DIRECT_QUERY" } },
     });
     expect(byType(g, T.refresh)).to.deep.equal([]);
-    expect(one(g, T.dataSet, "spotify-dev-quicksight-tracks").inputs.importMode).to.equal(
-      "DIRECT_QUERY",
-    );
+    for (const set of byType(g, T.dataSet)) {
+      expect(set.inputs.importMode, set.name).to.equal("DIRECT_QUERY");
+    }
     expect(byType(g, T.cloudControl)).to.have.length(1);
   });
 
@@ -328,8 +343,8 @@ describe("Analytics and Dashboards wiring (whole program under mocks)", () => {
         dataCatalogEncryption: true,
       },
     });
-    const refresh = one(g, T.refresh, "spotify-prod-quicksight-tracks-refresh");
-    expect(refresh.inputs.scheduleId).to.equal("tracks-weekly");
+    const refresh = one(g, T.refresh, "spotify-prod-quicksight-duration-trends-refresh");
+    expect(refresh.inputs.scheduleId).to.equal("duration-trends-weekly");
     expect(refresh.inputs.schedule).to.deep.equal(refreshSchedule("WEEKLY", "06:00"));
     const wg = one(g, T.workgroup, "spotify-prod-analytics-workgroup");
     expect(
@@ -344,9 +359,10 @@ describe("Analytics and Dashboards wiring (whole program under mocks)", () => {
   it("survives a preview with QuickSight on: every resource registers, computed inputs unknown", async () => {
     const g = await graph("prod", { preview: true, configOverrides: QUICKSIGHT_ON });
     expect(byType(g, T.namedQuery)).to.have.length(loadQueries().length);
-    for (const type of [T.dataSource, T.dataSet, T.refresh, T.cloudControl]) {
-      expect(byType(g, type), type).to.have.length(1);
-    }
+    expect(byType(g, T.dataSource)).to.have.length(1);
+    expect(byType(g, T.dataSet)).to.have.length(VISUALS.length);
+    expect(byType(g, T.refresh)).to.have.length(VISUALS.length);
+    expect(byType(g, T.cloudControl)).to.have.length(1);
     expect(
       one(g, T.cloudControl, "spotify-prod-quicksight-dashboard").inputs.desiredState,
     ).to.equal(UNKNOWN);
@@ -411,10 +427,10 @@ describe("Analytics and Dashboards wiring (whole program under mocks)", () => {
             refreshTimeOfDay: "6am",
           }),
       ).to.throw(
-        'Dashboards "qs": principalArn: got "arn:aws:iam::123456789012:role/analysts"; expected a QuickSight user or group ARN such as arn:aws:quicksight:us-east-1:123456789012:group/default/analysts (set quicksight.principalArn). ' +
-          'importMode: got "EAGER"; expected "SPICE" or "DIRECT_QUERY". ' +
-          'refreshScheduleFrequency: got "YEARLY"; expected one of HOURLY, DAILY, WEEKLY, MONTHLY. ' +
-          'refreshTimeOfDay: got "6am"; expected HH:MM, e.g. "06:00".',
+        'Dashboards "qs": principalArn must be a QuickSight user or group ARN such as arn:aws:quicksight:us-east-1:123456789012:group/default/analysts; found "arn:aws:iam::123456789012:role/analysts". Set quicksight.principalArn. ' +
+          'importMode must be "SPICE" or "DIRECT_QUERY"; found "EAGER". ' +
+          'refreshScheduleFrequency must be one of HOURLY, DAILY, WEEKLY, MONTHLY; found "YEARLY". ' +
+          'refreshTimeOfDay must be HH:MM, e.g. "06:00"; found "6am".',
       );
     });
   });

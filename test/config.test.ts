@@ -15,83 +15,85 @@ const BAD: [string, Record<string, string>, string[]][] = [
     "region that is not a region",
     { "aws:region": "europe" },
     [
-      'aws:region: got "europe"; expected an AWS region such as eu-west-1 (set it with `pulumi config set aws:region eu-west-1`).',
+      'aws:region must be an AWS region such as eu-west-1 (set it with `pulumi config set aws:region eu-west-1`); found "europe".',
     ],
   ],
   [
     "missing region",
     {},
     [
-      "aws:region: got (missing); expected an AWS region such as eu-west-1 (set it with `pulumi config set aws:region eu-west-1`).",
+      "aws:region must be an AWS region such as eu-west-1 (set it with `pulumi config set aws:region eu-west-1`); found (missing).",
     ],
   ],
   [
     "log retention CloudWatch does not offer",
     { ...base, [`${P}:logRetentionDays`]: "13" },
     [
-      `${P}:logRetentionDays: got 13; expected one of the CloudWatch Logs retention values: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653.`,
+      `${P}:logRetentionDays must be one of the CloudWatch Logs retention values: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653; found 13.`,
     ],
   ],
   [
     "log retention that is not a number",
     { ...base, [`${P}:logRetentionDays`]: "two weeks" },
     [
-      `${P}:logRetentionDays: got "two weeks"; expected one of the CloudWatch Logs retention values: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653.`,
+      `${P}:logRetentionDays must be one of the CloudWatch Logs retention values: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653; found "two weeks".`,
     ],
   ],
   [
     "an invalid notification email",
     { ...base, [`${P}:notificationEmails`]: '["ops@example.com","not-an-email"]' },
     [
-      `${P}:notificationEmails.1: got "not-an-email"; expected an email address such as data-team@example.com.`,
+      `${P}:notificationEmails.1 must be an email address such as data-team@example.com; found "not-an-email".`,
     ],
   ],
   [
     "emails given as a string, not a list",
     { ...base, [`${P}:notificationEmails`]: "ops@example.com" },
     [
-      `${P}:notificationEmails: got "ops@example.com"; expected a list of at most 20 email addresses, e.g. ["data-team@example.com"].`,
+      `${P}:notificationEmails must be a list of at most 20 email addresses, e.g. ["data-team@example.com"]; found "ops@example.com".`,
     ],
   ],
   [
     "the same email twice",
     { ...base, [`${P}:notificationEmails`]: '["ops@example.com","OPS@example.com"]' },
-    [`${P}:notificationEmails: got "OPS@example.com" more than once; expected each address once.`],
+    [
+      `${P}:notificationEmails must list each address once; found "OPS@example.com" more than once.`,
+    ],
   ],
   [
     "forceDestroy on protected data",
     { ...base, [`${P}:forceDestroy`]: "true", [`${P}:protectData`]: "true" },
     [
-      `${P}:forceDestroy: got true while protectData is true; expected false: protected data must never be emptied by \`pulumi destroy\`. Set protectData to false first (dev only).`,
+      `${P}:forceDestroy must be false while protectData is true (protected data must never be emptied by \`pulumi destroy\`); found true. Set protectData to false first (dev only).`,
     ],
   ],
   [
     "Glue worker type and count out of range",
     { ...base, [`${P}:glue`]: '{"workerType":"G.025X","numberOfWorkers":1}' },
     [
-      `${P}:glue.workerType: got "G.025X"; expected one of G.1X, G.2X, G.4X, G.8X.`,
-      `${P}:glue.numberOfWorkers: got 1; expected a whole number from 2 to 299.`,
+      `${P}:glue.workerType must be one of G.1X, G.2X, G.4X, G.8X; found "G.025X".`,
+      `${P}:glue.numberOfWorkers must be a whole number from 2 to 299; found 1.`,
     ],
   ],
   [
     "a misspelt Glue field",
     { ...base, [`${P}:glue`]: '{"workers":3}' },
     [
-      `${P}:glue.workers: unknown field (value 3); expected fields: an object with workerType, numberOfWorkers, executionClass, timeoutMinutes.`,
+      `${P}:glue.workers must be a known field (${P}:glue is an object with workerType, numberOfWorkers, executionClass, timeoutMinutes); found an unknown field with value 3. Remove it or fix its spelling.`,
     ],
   ],
   [
     "Flex on a worker type Flex does not run",
     { ...base, [`${P}:glue`]: '{"workerType":"G.4X","executionClass":"FLEX"}' },
     [
-      `${P}:glue.workerType: got "G.4X" with executionClass FLEX; expected G.1X or G.2X (Glue Flex runs only on those), or executionClass STANDARD.`,
+      `${P}:glue.workerType must be G.1X or G.2X with executionClass FLEX (Glue Flex runs only on those); found "G.4X". Or set executionClass STANDARD.`,
     ],
   ],
   [
     "QuickSight on without a principal",
     { ...base, [`${P}:quicksight`]: '{"enabled":true}' },
     [
-      `${P}:quicksight.principalArn: got (missing) with quicksight.enabled true; expected a QuickSight user or group ARN, e.g. arn:aws:quicksight:us-east-1:123456789012:group/default/analysts: the dashboard is shared with it.`,
+      `${P}:quicksight.principalArn must be a QuickSight user or group ARN, e.g. arn:aws:quicksight:us-east-1:123456789012:group/default/analysts when quicksight.enabled is true (the dashboard is shared with it); found (missing).`,
     ],
   ],
   [
@@ -101,66 +103,66 @@ const BAD: [string, Record<string, string>, string[]][] = [
       [`${P}:quicksight`]: '{"enabled":true,"principalArn":"arn:aws:iam::123456789012:user/alice"}',
     },
     [
-      `${P}:quicksight.principalArn: got "arn:aws:iam::123456789012:user/alice"; expected a QuickSight user or group ARN, e.g. arn:aws:quicksight:us-east-1:123456789012:group/default/analysts.`,
+      `${P}:quicksight.principalArn must be a QuickSight user or group ARN, e.g. arn:aws:quicksight:us-east-1:123456789012:group/default/analysts; found "arn:aws:iam::123456789012:user/alice".`,
     ],
   ],
   [
     "a schedule EventBridge cannot read",
     { ...base, [`${P}:schedule`]: "every day" },
     [
-      `${P}:schedule: got "every day"; expected an EventBridge schedule: rate(1 day) or cron(0 3 * * ? *).`,
+      `${P}:schedule must be an EventBridge schedule: rate(1 day) or cron(0 3 * * ? *); found "every day".`,
     ],
   ],
   [
     "an Athena cutoff below the minimum",
     { ...base, [`${P}:athenaBytesScannedCutoff`]: "1000" },
     [
-      `${P}:athenaBytesScannedCutoff: got 1000; expected a whole number of bytes, at least 10485760 (10 MiB).`,
+      `${P}:athenaBytesScannedCutoff must be a whole number of bytes, at least 10485760 (10 MiB); found 1000.`,
     ],
   ],
   [
     "a misspelt key",
     { ...base, [`${P}:logRetentionDay`]: "14" },
     [
-      `${P}:logRetentionDay: unknown key (value "14"); expected one of environment, owner, costCenter, protectData, forceDestroy, logRetentionDays, rawDataTransitionDays, rawDataArchiveDays, noncurrentVersionExpirationDays, athenaResultsExpirationDays, athenaBytesScannedCutoff, notificationEmails, schedule, glue, crawlerPollSeconds, maxCrawlerPolls, networkIsolation, vpcCidr, dataCatalogEncryption, quicksight. Remove it or fix its spelling.`,
+      `${P}:logRetentionDay must be a known key (one of environment, owner, costCenter, protectData, forceDestroy, logRetentionDays, rawDataTransitionDays, rawDataArchiveDays, noncurrentVersionExpirationDays, athenaResultsExpirationDays, athenaBytesScannedCutoff, notificationEmails, schedule, glue, crawlerPollSeconds, maxCrawlerPolls, networkIsolation, vpcCidr, dataCatalogEncryption, quicksight); found an unknown key with value "14". Remove it or fix its spelling.`,
     ],
   ],
   [
     "an unknown environment",
     { ...base, [`${P}:environment`]: "staging" },
-    [`${P}:environment: got "staging"; expected "dev" or "prod".`],
+    [`${P}:environment must be "dev" or "prod"; found "staging".`],
   ],
   [
     "a boolean written as yes",
     { ...base, [`${P}:protectData`]: "yes" },
-    [`${P}:protectData: got "yes"; expected true or false.`],
+    [`${P}:protectData must be true or false; found "yes".`],
   ],
   [
     "archive before the STANDARD_IA minimum",
     { ...base, [`${P}:rawDataTransitionDays`]: "60", [`${P}:rawDataArchiveDays`]: "89" },
-    [`${P}:rawDataArchiveDays: got 89; expected a whole number of days from 90 to 3650.`],
+    [`${P}:rawDataArchiveDays must be a whole number of days from 90 to 3650; found 89.`],
   ],
   [
     "archive too soon after the transition",
     { ...base, [`${P}:rawDataTransitionDays`]: "90", [`${P}:rawDataArchiveDays`]: "100" },
     [
-      `${P}:rawDataArchiveDays: got 100; expected at least rawDataTransitionDays + 30 (120), since S3 keeps objects in STANDARD_IA for 30 days at least.`,
+      `${P}:rawDataArchiveDays must be at least rawDataTransitionDays + 30 (120), since S3 keeps objects in STANDARD_IA for 30 days at least; found 100.`,
     ],
   ],
   [
     "a VPC CIDR that is not a /16-/24 block",
     { ...base, [`${P}:vpcCidr`]: "10.0.0.0/8" },
     [
-      `${P}:vpcCidr: got "10.0.0.0/8"; expected an IPv4 CIDR block from /16 to /24, e.g. 10.42.0.0/16.`,
+      `${P}:vpcCidr must be an IPv4 CIDR block from /16 to /24, e.g. 10.42.0.0/16; found "10.0.0.0/8".`,
     ],
   ],
   [
     "several problems at once are all listed",
     { "aws:region": "moon-1", [`${P}:logRetentionDays`]: "0", [`${P}:networkIsolation`]: "maybe" },
     [
-      'aws:region: got "moon-1"; expected an AWS region such as eu-west-1 (set it with `pulumi config set aws:region eu-west-1`).',
-      `${P}:logRetentionDays: got 0; expected one of the CloudWatch Logs retention values: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653.`,
-      `${P}:networkIsolation: got "maybe"; expected true or false.`,
+      'aws:region must be an AWS region such as eu-west-1 (set it with `pulumi config set aws:region eu-west-1`); found "moon-1".',
+      `${P}:logRetentionDays must be one of the CloudWatch Logs retention values: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653; found 0.`,
+      `${P}:networkIsolation must be true or false; found "maybe".`,
     ],
   ],
 ];
@@ -191,13 +193,13 @@ describe("parseStackConfig: invalid config fails with one message listing every 
         "prod",
       ),
     ).to.throw(
-      `${P}:forceDestroy: got true on a prod stack; expected false: production buckets are never force-destroyed.`,
+      `${P}:forceDestroy must be false on a prod stack (production buckets are never force-destroyed); found true.`,
     );
   });
 
   it("asks for an environment on a stack not named dev or prod", () => {
     expect(() => parseStackConfig(base, "sandbox")).to.throw(
-      `${P}:environment: got (missing); expected "dev" or "prod" for stack "sandbox" (only stacks named dev or prod derive it). Set it with \`pulumi config set environment dev\`.`,
+      `${P}:environment must be "dev" or "prod" for stack "sandbox" (only stacks named dev or prod derive it); found (missing). Set it with \`pulumi config set environment dev\`.`,
     );
   });
 

@@ -16,8 +16,8 @@ import {
   loadGlueAssets,
   resolvedArgumentNames,
   securityConfigurationEncryption,
-} from "../lib/glue";
-import { glueCrawlerPolicy, glueJobPolicy, glueTrustPolicy } from "../lib/iam/glue";
+} from "../lib/etl";
+import { glueCrawlerPolicy, glueJobPolicy, glueTrustPolicy } from "../lib/iam/etl";
 import { buildDefinition } from "../lib/state-machine";
 import { type Graph, type GraphResource, MOCK_ACCOUNT } from "../tools/synth";
 import { byType, graphOf, json, one, repo } from "./harness";
@@ -534,7 +534,7 @@ describe("the job script and its arguments", () => {
   });
 });
 
-describe("lib/glue (pure)", () => {
+describe("lib/etl (pure)", () => {
   const files = [
     { name: "job.py", content: "print('x')\n" },
     { name: "contract.json", content: "{}\n" },

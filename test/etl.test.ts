@@ -5,13 +5,14 @@ import * as path from "node:path";
 import * as zlib from "node:zlib";
 import { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import {
+  GOLD_COLUMNS,
   REASONS,
   loadContract,
   loadSqlSteps,
   matchHeader,
   normalizeHeader,
   type SqlStep,
-} from "../local/contract";
+} from "../lib/contract";
 import {
   DEFAULT_MEMORY_LIMIT,
   InputError,
@@ -312,20 +313,11 @@ describe("local ETL on DuckDB (local/etl.ts + glue/sql)", function () {
       expect(gold).to.deep.equal(KAGGLE_GOLD);
     });
 
-    it("gives gold the schema of docs/contracts.md", async function () {
-      const doc = fs.readFileSync(path.join(__dirname, "..", "docs", "contracts.md"), "utf8");
-      const section = doc.split("## Gold table `tracks`")[1]?.split("\n## ")[0] ?? "";
-      const toDuckDb: Record<string, string> = {
-        STRING: "VARCHAR",
-        INT: "INTEGER",
-        BIGINT: "BIGINT",
-        DOUBLE: "DOUBLE",
-        BOOLEAN: "BOOLEAN",
-        DATE: "DATE",
-      };
-      const expected = [...section.matchAll(/^\| (\w+) \| (\w+)/gm)]
-        .filter((m) => m[1] !== "column")
-        .map((m) => ({ column_name: m[1], column_type: toDuckDb[m[2] ?? ""] }));
+    it("gives gold the schema of the contract (glue/contract.json gold)", async function () {
+      const expected = GOLD_COLUMNS.map((c) => ({
+        column_name: c.name,
+        column_type: c.duckdb_type,
+      }));
       expect(expected).to.have.length(20);
       const described = await rows(
         `SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM ` +
@@ -833,7 +825,7 @@ describe("local ETL on DuckDB (local/etl.ts + glue/sql)", function () {
     }
   });
 
-  describe("contract helpers (local/contract.ts)", function () {
+  describe("contract helpers (lib/contract.ts)", function () {
     const contract = loadContract();
 
     it("maps the Kaggle headers to canonical columns, ignoring extra cells", function () {

@@ -295,9 +295,9 @@ describe("generateSample", () => {
     }
     expect((error as Error).message).to.equal(
       "generateSample: invalid options:\n" +
-        "- tracks must be a whole number from 1 to 50000000; got 0.\n" +
-        "- seed must be a whole number >= 0; got -1.\n" +
-        "- dirtyShare must be between 0 and 0.2 (e.g. 0.01 for 1%); got 0.5.",
+        "- tracks must be a whole number from 1 to 50000000; found 0.\n" +
+        "- seed must be a whole number >= 0; found -1.\n" +
+        "- dirtyShare must be between 0 and 0.2 (e.g. 0.01 for 1%); found 0.5.",
     );
     let small: unknown;
     try {
@@ -307,7 +307,7 @@ describe("generateSample", () => {
     }
     expect((small as Error).message).to.equal(
       "generateSample: invalid options:\n" +
-        "- tracks must be at least 20 to plant every dirty kind; got 10. " +
+        "- tracks must be at least 20 to plant every dirty kind; found 10. " +
         "Use 20 or more tracks, or dirtyShare 0.",
     );
     expect(fs.readdirSync(dir)).to.deep.equal([]);

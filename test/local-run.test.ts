@@ -23,6 +23,7 @@ import {
   type RunRecord,
 } from "../local/pipeline";
 import { loadQueries } from "../lib/queries";
+import { GOLD_COLUMNS } from "../lib/contract";
 import type { FailureNotification, SuccessNotification } from "../lib/state-machine";
 
 const REPO = path.resolve(__dirname, "..");
@@ -81,15 +82,9 @@ function csvField(value: string | number | null): string {
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-/** The gold schema of docs/contracts.md as `[column, Glue type]` (Spark type, lowercased). */
+/** The contract's gold schema as `[column, Glue type]`. */
 function contractGoldSchema(): [string, string][] {
-  const doc = fs.readFileSync(path.join(REPO, "docs", "contracts.md"), "utf8");
-  const section = doc.split("## Gold table")[1]?.split("\n## ")[0] ?? "";
-  return section
-    .split("\n")
-    .map((line) => /^\| (\w+) \| (\w+)/.exec(line))
-    .filter((m): m is RegExpExecArray => m !== null && m[1] !== "column")
-    .map((m) => [m[1] as string, (m[2] as string).toLowerCase()]);
+  return GOLD_COLUMNS.map((c) => [c.name, c.glue_type]);
 }
 
 describe("local run (npm start)", function () {
@@ -231,7 +226,7 @@ describe("local run (npm start)", function () {
       expect(html).to.not.match(/<script|https?:\/\/(?!www\.w3\.org)/);
     });
 
-    it("writes catalog.json with the gold schema of docs/contracts.md", () => {
+    it("writes catalog.json with the contract's gold schema", () => {
       const catalog = readJson<Catalog>(path.join(out, "catalog.json"));
       expect(catalog.tables).to.have.length(1);
       const [table] = catalog.tables;

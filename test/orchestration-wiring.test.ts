@@ -609,7 +609,7 @@ describe("Notifications, Orchestration and Monitoring wiring (under mocks)", () 
       ).to.throw(
         pulumi.ResourceError,
         'Orchestration "bad-orchestration": jobTimeoutMinutes must be a whole number from 1 to 2880 (Glue\'s limit for batch jobs); found 0. ' +
-          "maxCrawlerPolls must be a whole number from 1 to 1000 (crawler polls before giving up); found 1001. " +
+          "maxCrawlerPolls must be a whole number from 1 to 500 (crawler polls before giving up); found 1001. " +
           "logRetentionDays must be a CloudWatch Logs retention value (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653); found 10. " +
           'schedule must be an EventBridge schedule expression such as rate(1 day) or cron(0 3 * * ? *); found "every day".',
       );

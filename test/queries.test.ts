@@ -5,6 +5,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { loadQueries, parseQueryFile, QUERIES_DIR } from "../lib/queries";
+import { GOLD_COLUMNS, TYPE_NAMES } from "../lib/contract";
+import { VISUALS } from "../lib/visuals";
 import { type QueryResult, runQuery, toCsv } from "../local/queries";
 
 const REPO = path.resolve(__dirname, "..");
@@ -195,35 +197,9 @@ function tempDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
-/** `- \`file.sql\`: \`a, b\`` lines of the dashboard section of docs/contracts.md. */
-function dashboardColumnsFromContract(): Record<string, string[]> {
-  const contract = fs.readFileSync(path.join(REPO, "docs", "contracts.md"), "utf8");
-  const section = contract.split("## Athena queries used by dashboards")[1]?.split("\n## ")[0];
-  const columns: Record<string, string[]> = {};
-  for (const match of (section ?? "").matchAll(/^- `([a-z_]+)\.sql`: `([^`]+)`/gm)) {
-    columns[match[1] ?? ""] = (match[2] ?? "").split(",").map((c) => c.trim());
-  }
-  return columns;
-}
-
-/** Gold table columns and their DuckDB types, from the contract's Spark types. */
+/** Gold table columns and their DuckDB types, from the contract. */
 function goldSchemaFromContract(): [string, string][] {
-  const contract = fs.readFileSync(path.join(REPO, "docs", "contracts.md"), "utf8");
-  const section = contract.split("## Gold table `tracks`")[1]?.split("\n## ")[0] ?? "";
-  const duckdbType: Record<string, string> = {
-    STRING: "VARCHAR",
-    INT: "INTEGER",
-    DOUBLE: "DOUBLE",
-    BOOLEAN: "BOOLEAN",
-    DATE: "DATE",
-    BIGINT: "BIGINT",
-  };
-  return [...section.matchAll(/^\| ([a-z_]+) \| ([A-Z]+)\b/gm)].map((m) => {
-    const sparkType = m[2] ?? "";
-    const mapped = duckdbType[sparkType];
-    if (!mapped) throw new Error(`contracts.md: unknown type ${sparkType} for ${m[1]}`);
-    return [m[1] ?? "", mapped];
-  });
+  return GOLD_COLUMNS.map((c) => [c.name, c.duckdb_type]);
 }
 
 describe("Athena queries (queries/*.sql, lib/queries.ts)", () => {
@@ -362,7 +338,7 @@ describe("Athena queries (queries/*.sql, lib/queries.ts)", () => {
       fs.rmSync(work, { recursive: true, force: true });
     });
 
-    it("has the gold table's columns and types from docs/contracts.md, read back from Parquet", async () => {
+    it("has the gold table's columns and types from the contract, read back from Parquet", async () => {
       const { rows } = await runQuery(gold.connection, "DESCRIBE tracks");
       const actual = rows.map((r) => [r.column_name, r.column_type]);
       const expected = goldSchemaFromContract();
@@ -414,18 +390,23 @@ describe("Athena queries (queries/*.sql, lib/queries.ts)", () => {
       });
     }
 
-    it("gives the dashboard queries the columns docs/contracts.md fixes", async () => {
-      const contract = dashboardColumnsFromContract();
-      expect(Object.keys(contract).sort()).to.deep.equal([
+    it("gives the dashboard queries the columns and types lib/visuals.ts fixes", async () => {
+      expect(VISUALS.map((v) => v.query).sort()).to.deep.equal([
         "duration_trends_by_year",
         "most_popular_artists",
         "track_counts_by_album",
       ]);
-      for (const [name, columns] of Object.entries(contract)) {
-        const query = queries.find((q) => q.name === name);
-        expect(query, `queries/${name}.sql`).to.not.equal(undefined);
-        const result = await runQuery(gold.connection, query?.sql ?? "");
-        expect(result.columns, name).to.deep.equal(columns);
+      for (const visual of VISUALS) {
+        const query = queries.find((q) => q.name === visual.query);
+        expect(query, `queries/${visual.query}.sql`).to.not.equal(undefined);
+        const { rows } = await runQuery(
+          gold.connection,
+          `DESCRIBE ${(query?.sql ?? "").replace(/^--.*\n/gm, "")}`,
+        );
+        expect(
+          rows.map((r) => [r.column_name, r.column_type]),
+          visual.query,
+        ).to.deep.equal(visual.columns.map((c) => [c.name, TYPE_NAMES[c.type].duckdb]));
       }
     });
 

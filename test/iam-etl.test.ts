@@ -9,7 +9,7 @@ import {
   glueCrawlerPolicy,
   glueJobPolicy,
   glueTrustPolicy,
-} from "../lib/iam/glue";
+} from "../lib/iam/etl";
 
 const ACCT = "123456789012";
 const KEY = `arn:aws:kms:eu-west-1:${ACCT}:key/1111-2222`;

@@ -15,6 +15,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
 
 import { PROJECT } from "../lib/config";
+import { vpcLayout, vpcOutputs } from "./awsx-vpc";
 
 /** The repository root (where Pulumi.yaml lives). */
 export const ROOT = path.resolve(__dirname, "..");
@@ -292,41 +293,40 @@ export function mockOutputs(
       });
       break;
     case "awsx:ec2:Vpc": {
-      // awsx is remote: its children never reach the mocks, only these outputs. Subnets (one per
-      // spec and AZ, AZs from getAvailabilityZones) and their route tables come back as plain
-      // objects standing in for the aws.ec2.Subnet / RouteTable references a real run returns.
-      const vpcId = `vpc-${suffix(name)}`;
-      const specs = Array.isArray(inputs.subnetSpecs)
-        ? (inputs.subnetSpecs as { type?: string }[]).map((s) => s.type ?? "Private")
-        : ["Private"];
-      const azCount =
-        typeof inputs.numberOfAvailabilityZones === "number" ? inputs.numberOfAvailabilityZones : 2;
-      const subnets = specs.flatMap((type) =>
-        [..."abcdef"].slice(0, azCount).map((z) => {
-          const subnetId = `subnet-${suffix(`${name}${type === "Private" ? "" : type}${z}`)}`;
-          return {
-            type,
-            id: subnetId,
-            arn: `arn:aws:ec2:${region}:${acct}:subnet/${subnetId}`,
-            availabilityZone: `${region}${z}`,
+      // awsx is remote: its children never reach the mocks, only these outputs. The children
+      // (tools/awsx-vpc.ts, the same layout the awsx provider double registers) give the ids;
+      // subnets and route tables come back as plain objects standing in for the aws.ec2.Subnet /
+      // RouteTable references a real run returns.
+      const layout = vpcLayout(name, inputs, region);
+      const vpcId = mockOutputs(layout.vpc.type, layout.vpc.name, layout.vpc.inputs, region).id;
+      const subnets = layout.subnets.map((s) => {
+        const subnet = mockOutputs(s.type, s.name, s.inputs, region);
+        return {
+          subnetType: s.subnetType,
+          subnet: {
+            id: subnet.id,
+            arn: String(subnet.state.arn),
+            availabilityZone: s.availabilityZone,
             vpcId,
-          };
-        }),
-      );
-      const ofType = (t: string) =>
-        subnets.filter((s) => s.type === t).map(({ type: _t, ...s }) => s);
-      Object.assign(state, {
-        vpcId,
-        privateSubnetIds: ofType("Private").map((s) => s.id),
-        publicSubnetIds: ofType("Public").map((s) => s.id),
-        isolatedSubnetIds: ofType("Isolated").map((s) => s.id),
-        privateSubnets: ofType("Private"),
-        publicSubnets: ofType("Public"),
-        isolatedSubnets: ofType("Isolated"),
-        routeTables: subnets.map((s) => ({ id: `rtb-${suffix(s.id)}`, vpcId })),
+          },
+          routeTableId: mockOutputs(s.routeTable.type, s.routeTable.name, {}, region).id,
+        };
       });
+      Object.assign(state, vpcOutputs(vpcId, subnets));
       break;
     }
+    case "aws:ec2/vpc:Vpc":
+      id = `vpc-${suffix(name)}`;
+      Object.assign(state, { arn: `arn:aws:ec2:${region}:${acct}:vpc/${id}` });
+      break;
+    case "aws:ec2/subnet:Subnet":
+      id = `subnet-${suffix(name)}`;
+      Object.assign(state, { arn: `arn:aws:ec2:${region}:${acct}:subnet/${id}` });
+      break;
+    case "aws:ec2/routeTable:RouteTable":
+      id = `rtb-${suffix(name)}`;
+      Object.assign(state, { arn: `arn:aws:ec2:${region}:${acct}:route-table/${id}` });
+      break;
     case "aws:ec2/securityGroup:SecurityGroup":
       id = `sg-${suffix(name)}`;
       Object.assign(state, { arn: `arn:aws:ec2:${region}:${acct}:security-group/${id}` });
@@ -349,7 +349,7 @@ export function mockOutputs(
 }
 
 /** Invokes the program may make; anything else fails loudly. */
-function mockCall(token: string, region: string): Record<string, unknown> {
+export function mockCall(token: string, region: string): Record<string, unknown> {
   switch (token) {
     case "aws:index/getCallerIdentity:getCallerIdentity":
       return {

@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Analytics } from "./components/analytics";
 import { Dashboards } from "./components/dashboards";
 import { GlueEtl } from "./components/etl";
+import { SnapshotHistory } from "./components/history";
 import { Monitoring } from "./components/monitoring";
 import { Notifications } from "./components/notifications";
 import { Orchestration } from "./components/orchestration";
@@ -74,6 +75,14 @@ export const glueJobName = etl.jobName;
 export const glueCrawlerName = etl.crawlerName;
 /** Data Catalog database of the warehouse (Athena). */
 export const glueDatabaseName = etl.databaseName;
+// The snapshot history table (components/history.ts), read by Athena through partition projection.
+const history = new SnapshotHistory(
+  `${prefix}-history`,
+  { databaseName: etl.databaseName, warehouseBucket: storage.buckets.datawarehouse.name },
+  opts,
+);
+/** Glue table of the snapshot history (one partition per published snapshot date). */
+export const historyTableName = history.tableName;
 
 const pipelineName = `${PROJECT}-${config.stack}`;
 // The topic policy names the state machine's role and the Glue failure rule, which both need the
@@ -112,6 +121,7 @@ const orchestration = new Orchestration(
     crawlerPollSeconds: config.crawlerPollSeconds,
     maxCrawlerPolls: config.maxCrawlerPolls,
     schedule: config.schedule,
+    qualityGates: config.qualityGates,
   },
   opts,
 );
@@ -125,6 +135,7 @@ const monitoring = new Monitoring(
     topicArn: notifications.topicArn,
     pipelineName,
     dashboardName: pipelineName,
+    qualityGates: config.qualityGates,
   },
   opts,
 );

@@ -5,8 +5,15 @@ import {
   dashboardBody,
   glueJobFailureInputTransformer,
   glueJobFailurePattern,
+  runMetricAlarms,
   stateMachineAlarms,
 } from "../lib/monitoring";
+import {
+  loadQualityGates,
+  mergeQualityGates,
+  type QualityGatesOverride,
+} from "../lib/quality-gates";
+import { METRICS_NAMESPACE } from "../lib/run-metrics";
 
 /** Arguments of {@link Monitoring}. */
 export interface MonitoringArgs {
@@ -26,6 +33,10 @@ export interface MonitoringArgs {
   alarmPeriodSeconds?: number;
   /** Name of the CloudWatch dashboard. @default the component name */
   dashboardName?: string;
+  /** The stack's overrides of the quality gates: the run-metric alarms' thresholds. @default none */
+  qualityGates?: QualityGatesOverride;
+  /** Namespace of the run metrics. @default "SpotifyPipeline" */
+  metricsNamespace?: string;
 }
 
 /**
@@ -83,6 +94,18 @@ export class Monitoring extends pulumi.ComponentResource {
         { parent: this },
       );
     }
+    const runSpecs = runMetricAlarms({
+      pipelineName,
+      namespace: args.metricsNamespace ?? METRICS_NAMESPACE,
+      gates: mergeQualityGates(loadQualityGates(), args.qualityGates),
+    });
+    for (const { id, ...spec } of runSpecs) {
+      this.alarms[id] = new aws.cloudwatch.MetricAlarm(
+        `${name}-${id}`,
+        { ...spec, alarmActions: [args.topicArn] },
+        { parent: this },
+      );
+    }
 
     this.glueFailureRule = new aws.cloudwatch.EventRule(
       `${name}-glue-job-failed`,
@@ -126,6 +149,7 @@ export class Monitoring extends pulumi.ComponentResource {
               glueFailureRuleName,
               logGroupName,
               alarmArns,
+              metricsNamespace: args.metricsNamespace ?? METRICS_NAMESPACE,
             }),
           ),
       },

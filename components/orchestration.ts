@@ -12,6 +12,8 @@ import {
 } from "../lib/iam/events";
 import { statesRolePolicy, statesTrustPolicy } from "../lib/iam/states";
 import { buildDefinition, validateStateMachineParams } from "../lib/state-machine";
+import type { QualityGatesOverride } from "../lib/quality-gates";
+import { METRICS_NAMESPACE } from "../lib/run-metrics";
 
 /** Arguments of {@link Orchestration}. */
 export interface OrchestrationArgs {
@@ -58,6 +60,13 @@ export interface OrchestrationArgs {
    * @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-scheduled-rule-pattern.html
    */
   schedule?: string;
+  /**
+   * Overrides of the dataset contract's quality gates (`glue/contract.json` `quality_gates`),
+   * passed to the job as `--quality_gates`. @default none: the contract's gates
+   */
+  qualityGates?: QualityGatesOverride;
+  /** CloudWatch namespace of the run metrics; the role may write only this one. @default "SpotifyPipeline" */
+  metricsNamespace?: string;
 }
 
 /** Placeholders that let `validateStateMachineParams` check only the plain-value arguments. */
@@ -108,6 +117,8 @@ export class Orchestration extends pulumi.ComponentResource {
       jobTimeoutMinutes: args.jobTimeoutMinutes ?? RUN_DEFAULTS.jobTimeoutMinutes,
       crawlerPollSeconds: args.crawlerPollSeconds ?? RUN_DEFAULTS.crawlerPollSeconds,
       maxCrawlerPolls: args.maxCrawlerPolls ?? RUN_DEFAULTS.maxCrawlerPolls,
+      qualityGates: args.qualityGates ?? {},
+      metricsNamespace: args.metricsNamespace ?? METRICS_NAMESPACE,
     };
 
     const problems = validateStateMachineParams({ ...PLACEHOLDER_NAMES, pipelineName, ...limits });
@@ -157,6 +168,7 @@ export class Orchestration extends pulumi.ComponentResource {
                 summaryBucketArn,
                 topicArn,
                 keyArn,
+                metricsNamespace: limits.metricsNamespace,
               }),
             ),
           ),

@@ -34,385 +34,55 @@ import logging
 import os
 import re
 import sys
-from dataclasses import dataclass
+import time
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+# On Glue, --extra-files puts job_io.py in the working directory; from the repository it sits
+# beside this script.
+for _folder in (str(Path(__file__).resolve().parent), os.getcwd()):
+    if _folder not in sys.path:
+        sys.path.append(_folder)
+
+from job_io import (  # noqa: E402
+    ENTITIES,
+    HEADER_SCAN_BYTES,
+    HERE,
+    SQL_FILE,
+    InputError,
+    SqlStep,
+    _raise_problems,
+    _Storage,
+    contract_reasons,
+    find_glue_files,
+    inspect_inputs,
+    is_uri,
+    join,
+    load_contract,
+    load_sql_steps,
+    match_header,
+    normalize_header,
+    parse_csv_record,
+)
+
+from job_audit import (  # noqa: E402
+    SNAPSHOT_DATE,
+    duration_datum,
+    gate_failure_message,
+    gate_limit_rows,
+    merge_gates,
+    publish,
+    read_gates,
+    read_metric_data,
+    register_gate_limits,
+)
+
 LOG = logging.getLogger("spotify-pipeline.job")
 
-#: Input files of a batch, in contract order (lib/contract.ts ENTITIES checks the same list).
-ENTITIES = ("albums", "artists", "tracks")
-#: Bytes read to find and check a file's header.
-HEADER_SCAN_BYTES = 1 << 20
 RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 # The output table written as the gold table: its rows, read back, are ``output.tracks``.
 GOLD_TABLE = "gold_tracks"
-SQL_FILE = re.compile(r"^\d{2}_([a-z][a-z0-9_]*)\.sql$")
-HERE = Path(__file__).resolve().parent
-
-
-class InputError(Exception):
-    """A fatal problem with the input files (missing, empty, not a CSV, missing a required column).
-
-    The message names the file (and column) and says how to fix it; ``files`` lists the input
-    files (e.g. ``albums.csv``) the problems are about, in contract order.
-    """
-
-    def __init__(self, message: str, files: list[str]) -> None:
-        super().__init__(message)
-        self.files = files
-
-
-@dataclass(frozen=True)
-class SqlStep:
-    """One step of the transform: ``NN_<table>.sql`` holding one SELECT."""
-
-    file: str
-    table: str
-    sql: str
-
-
-# --------------------------------------------------------------------------------------------
-# Contract and SQL files
-# --------------------------------------------------------------------------------------------
-
-
-def _has_sql_files(folder: Path) -> bool:
-    return folder.is_dir() and any(SQL_FILE.match(p.name) for p in folder.iterdir())
-
-
-def find_glue_files(base: Path | None = None) -> tuple[Path, Path]:
-    """Locates ``contract.json`` and the folder of the SQL steps.
-
-    From the repository they are ``glue/contract.json`` and ``glue/sql/``; on Glue,
-    ``--extra-files`` copies them flat into the driver's working directory, next to (or apart
-    from) the script. Candidates, first match wins: ``base`` (default: the script's folder), then
-    the working directory; SQL files in ``<dir>/<sql.dir>/`` or else directly in ``<dir>``.
-
-    Returns:
-        (contract file, SQL folder).
-
-    Raises:
-        FileNotFoundError: naming every place looked at when either is missing.
-    """
-    folders = [base or HERE, Path.cwd()]
-    contract = next((d / "contract.json" for d in folders if (d / "contract.json").is_file()), None)
-    if contract is None:
-        raise FileNotFoundError(
-            "contract.json not found in "
-            + " or ".join(str(d) for d in folders)
-            + ": ship glue/contract.json beside the script (Glue: --extra-files)."
-        )
-    sub = load_contract(contract)["sql"]["dir"]
-    candidates = [c for d in folders for c in (d / sub, d)]
-    sql_dir = next((c for c in candidates if _has_sql_files(c)), None)
-    if sql_dir is None:
-        raise FileNotFoundError(
-            "No SQL step (NN_<table>.sql) found in "
-            + ", ".join(str(c) for c in candidates)
-            + ": ship glue/sql/*.sql beside the script (Glue: --extra-files)."
-        )
-    return contract, sql_dir
-
-
-def load_contract(file: Path) -> dict[str, Any]:
-    """Reads the dataset contract (``glue/contract.json``; validated by lib/contract.ts)."""
-    with open(file, encoding="utf-8") as fh:
-        contract = json.load(fh)
-    keys = ("inputs", "sql", "outputs", "summary", "source_file_column")
-    missing = [k for k in keys if k not in contract]
-    if missing:
-        raise ValueError(f"Dataset contract {file} is invalid: missing {', '.join(missing)}.")
-    return contract
-
-
-def load_sql_steps(folder: Path) -> list[SqlStep]:
-    """Lists the SQL steps in execution order (file-name order), like lib/contract.ts.
-
-    Raises:
-        ValueError: when a ``.sql`` file is not named ``NN_<table>.sql`` or holds a semicolon.
-    """
-    steps = []
-    for path in sorted(p for p in folder.iterdir() if p.name.endswith(".sql")):
-        match = SQL_FILE.match(path.name)
-        if not match:
-            raise ValueError(
-                f"SQL step {path} is misnamed: name it NN_<table>.sql "
-                "(two digits, then the lowercase snake_case table it creates)."
-            )
-        sql = path.read_text(encoding="utf-8").strip()
-        if ";" in sql:
-            raise ValueError(
-                f'SQL step {path} contains ";": a step is one SELECT without a '
-                "trailing semicolon (the runner wraps it in CREATE ... AS)."
-            )
-        steps.append(SqlStep(path.name, match.group(1), sql))
-    return steps
-
-
-def normalize_header(cell: str) -> str:
-    """Drops a UTF-8 byte order mark and surrounding whitespace, lowercases."""
-    return cell.removeprefix("\ufeff").strip().lower()
-
-
-def match_header(input_: dict[str, Any], header: list[str]) -> dict[str, Any]:
-    """Maps header cells to the input's kept columns (lib/contract.ts ``matchHeader``).
-
-    For each column the first of its ``headers`` present wins; extra cells are ignored.
-
-    Returns:
-        ``{"positions": {column: index}, "missing": [column], "repeated": [(column, [index])]}``.
-    """
-    cells = [normalize_header(c) for c in header]
-    positions: dict[str, int] = {}
-    missing: list[dict[str, Any]] = []
-    repeated: list[tuple[dict[str, Any], list[int]]] = []
-    for column in input_["columns"]:
-        name = next((h.lower() for h in column["headers"] if h.lower() in cells), None)
-        if name is None:
-            if column["required"]:
-                missing.append(column)
-            continue
-        found = [i for i, cell in enumerate(cells) if cell == name]
-        if len(found) > 1:
-            repeated.append((column, found))
-        positions[column["name"]] = found[0]
-    return {"positions": positions, "missing": missing, "repeated": repeated}
-
-
-# --------------------------------------------------------------------------------------------
-# Storage: local paths with Python, URIs (s3://, file://) with Hadoop's FileSystem
-# --------------------------------------------------------------------------------------------
-
-
-def is_uri(location: str) -> bool:
-    """True for ``scheme://...`` locations (S3 on Glue), False for local paths."""
-    return re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", location) is not None
-
-
-def join(root: str, *parts: str) -> str:
-    """Joins a root (local path or URI) with relative parts using ``/``."""
-    if not is_uri(root):
-        return os.path.join(root, *parts)
-    return "/".join([root.rstrip("/"), *(p.strip("/") for p in parts)])
-
-
-class _Storage:
-    """The few file operations the job needs, for local paths and Hadoop URIs."""
-
-    def __init__(self, spark: Any) -> None:
-        self._spark = spark
-
-    def _hadoop(self, uri: str) -> tuple[Any, Any]:
-        jvm = self._spark.sparkContext._jvm
-        path = jvm.org.apache.hadoop.fs.Path(uri)
-        return path.getFileSystem(self._spark.sparkContext._jsc.hadoopConfiguration()), path
-
-    def size(self, location: str) -> int | None:
-        """Size in bytes, or None when there is no such file."""
-        if not is_uri(location):
-            return os.path.getsize(location) if os.path.isfile(location) else None
-        fs, path = self._hadoop(location)
-        if not fs.exists(path) or not fs.getFileStatus(path).isFile():
-            return None
-        return int(fs.getFileStatus(path).getLen())
-
-    def head(self, location: str, n: int) -> bytes:
-        """The first ``n`` bytes (fewer when the file is shorter)."""
-        if not is_uri(location):
-            with open(location, "rb") as fh:
-                return fh.read(n)
-        fs, path = self._hadoop(location)
-        stream = fs.open(path)
-        try:
-            return bytes(stream.readNBytes(n))  # Java 11+; py4j returns byte[] as bytes
-        finally:
-            stream.close()
-
-    def write_text(self, location: str, text: str) -> None:
-        """Writes (replaces) a small UTF-8 file; locally through a temp file and a rename."""
-        data = text.encode("utf-8")
-        if not is_uri(location):
-            os.makedirs(os.path.dirname(location), exist_ok=True)
-            tmp = f"{location}.tmp"
-            with open(tmp, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, location)
-            return
-        fs, path = self._hadoop(location)
-        stream = fs.create(path, True)
-        try:
-            stream.write(bytearray(data))
-        finally:
-            stream.close()
-
-
-# --------------------------------------------------------------------------------------------
-# Input checks (same rules and messages as local/etl.ts inspectInputs)
-# --------------------------------------------------------------------------------------------
-
-
-def _required_names(input_: dict[str, Any]) -> str:
-    return ", ".join(c["name"] for c in input_["columns"] if c["required"])
-
-
-def _header_end(data: bytes) -> int | None:
-    """Byte offset of the first line break outside quotes, or None."""
-    quoted = False
-    for i, b in enumerate(data):
-        if b == 0x22:
-            quoted = not quoted
-        elif b == 0x0A and not quoted:
-            return i
-    return None
-
-
-def parse_csv_record(line: str) -> list[str]:
-    """Splits one CSV record (RFC 4180: ``"`` quotes, ``""`` escapes a quote)."""
-    cells: list[str] = []
-    cell: list[str] = []
-    quoted = False
-    i = 0
-    while i < len(line):
-        ch = line[i]
-        if quoted:
-            if ch == '"' and line[i + 1 : i + 2] == '"':
-                cell.append('"')
-                i += 1
-            elif ch == '"':
-                quoted = False
-            else:
-                cell.append(ch)
-        elif ch == '"':
-            quoted = True
-        elif ch == ",":
-            cells.append("".join(cell))
-            cell = []
-        else:
-            cell.append(ch)
-        i += 1
-    cells.append("".join(cell))
-    return cells
-
-
-def inspect_file(
-    storage: _Storage, input_: dict[str, Any], location: str, input_dir: str
-) -> list[str] | str:
-    """Returns a file's header cells, or the message of its fatal problem."""
-    name = input_["file"]
-    size = storage.size(location)
-    if size is None:
-        return (
-            f"Input file {name} not found in {input_dir}: a batch needs albums.csv, artists.csv "
-            f"and tracks.csv side by side; add {name}."
-        )
-    if size == 0:
-        return (
-            f"Input file {name} is empty (0 bytes): re-export it with its header row (required "
-            f"columns: {_required_names(input_)}) and its data rows."
-        )
-    data = storage.head(location, min(size, HEADER_SCAN_BYTES))
-
-    def not_csv(what: str, fix: str) -> str:
-        return f"Input file {name} is not a CSV text file: {what}. {fix}"
-
-    if data[:2] == b"\x1f\x8b":
-        return not_csv("it is gzip-compressed", "Decompress it and upload the plain .csv.")
-    if data[:4] == b"PK\x03\x04":
-        return not_csv(
-            "it is a ZIP archive (an Excel .xlsx workbook is one)",
-            "Export the sheet as CSV UTF-8 (comma-separated).",
-        )
-    if data[:4] == b"PAR1":
-        return not_csv("it is a Parquet file", "Upload the CSV export instead.")
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return not_csv("it is UTF-16 encoded", "Re-save it as UTF-8.")
-    nul = data.find(b"\x00")
-    if nul >= 0:
-        return not_csv(
-            f"it holds binary data (a NUL byte at offset {nul})",
-            "Upload the CSV export (UTF-8, comma-separated).",
-        )
-    end = _header_end(data)
-    if end is None:
-        return not_csv(
-            f"no line break in its first {HEADER_SCAN_BYTES} bytes"
-            if size > len(data)
-            else "its header row has an unterminated quoted field",
-            "Upload a comma-separated file whose first line names the columns.",
-        )
-    try:
-        line = data[:end].decode("utf-8")
-    except UnicodeDecodeError:
-        return not_csv("its header row is not valid UTF-8", "Re-save it as UTF-8.")
-    cells = parse_csv_record(line.removesuffix("\r"))
-    if len(cells) == 1:
-        separator = next((s for s in (";", "\t", "|") if s in cells[0]), None)
-        if separator is not None:
-            return not_csv(
-                f"its header is one cell separated by {json.dumps(separator)}",
-                "Re-export it comma-separated.",
-            )
-    match = match_header(input_, cells)
-    messages = []
-    if match["missing"]:
-        listed = ", ".join(
-            f"{c['name']} (accepted header names: {', '.join(c['headers'])})"
-            for c in match["missing"]
-        )
-        plural = "columns" if len(match["missing"]) > 1 else "column"
-        messages.append(
-            f"Input file {name} is missing required {plural} {listed}. Header found: "
-            f"{', '.join(cells)}. Add the {plural} or rename the matching header cells."
-        )
-    for column, positions in match["repeated"]:
-        messages.append(
-            f"Input file {name} names column {column['name']} more than once in its header "
-            f"(cells {' and '.join(str(p + 1) for p in positions)}). Remove or rename the extra "
-            "cells."
-        )
-    return " ".join(messages) if messages else cells
-
-
-def _raise_problems(problems: list[tuple[str, str]], input_dir: str) -> None:
-    if not problems:
-        return
-    files = [f for f, _ in problems]
-    if len(problems) == 1:
-        raise InputError(problems[0][1], files)
-    raise InputError(
-        f"{len(problems)} problems with the input files in {input_dir}:\n"
-        + "\n".join(f"- {m}" for _, m in problems),
-        files,
-    )
-
-
-def inspect_inputs(
-    storage: _Storage, contract: dict[str, Any], input_dir: str
-) -> dict[str, list[str]]:
-    """Checks every input file's presence, encoding and header; returns the header cells.
-
-    Raises:
-        InputError: listing every broken file at once.
-    """
-    if not is_uri(input_dir) and not os.path.isdir(input_dir):
-        raise InputError(
-            f"Input folder {input_dir} does not exist or is not a folder: point the input path at "
-            "the batch folder that holds albums.csv, artists.csv and tracks.csv.",
-            [contract["inputs"][e]["file"] for e in ENTITIES],
-        )
-    problems: list[tuple[str, str]] = []
-    headers: dict[str, list[str]] = {}
-    for entity in ENTITIES:
-        input_ = contract["inputs"][entity]
-        result = inspect_file(storage, input_, join(input_dir, input_["file"]), input_dir)
-        if isinstance(result, str):
-            problems.append((input_["file"], result))
-        else:
-            headers[entity] = result
-    _raise_problems(problems, input_dir)
-    return headers
-
 
 # --------------------------------------------------------------------------------------------
 # The transform
@@ -553,11 +223,6 @@ def write_parquet(spark: Any, table: str, location: str) -> None:
     frame.write.mode("overwrite").option("compression", "snappy").parquet(location)
 
 
-def contract_reasons(contract: dict[str, Any]) -> tuple[str, ...]:
-    """The quarantine reasons, in the order the checks apply (glue/contract.json ``reasons``)."""
-    return tuple(r["name"] for r in contract["reasons"])
-
-
 def build_summary(
     rows: list[tuple[str, str, str | None, int]],
     output: int,
@@ -662,6 +327,10 @@ def run(
     *,
     engine: str = "spark",
     glue_dir: Path | None = None,
+    snapshot_date: str | None = None,
+    pipeline_name: str = "spotify-pipeline-local",
+    quality_gates: dict[str, Any] | None = None,
+    publish_gold: bool = True,
 ) -> dict[str, Any]:
     """Runs the transform on Spark over one batch and writes every output (overwriting).
 
@@ -679,6 +348,11 @@ def run(
         engine: Engine recorded in the summary.
         glue_dir: Where to look first for contract.json and the SQL (default: the script's
             folder; then the working directory).
+        snapshot_date: The batch's snapshot date, ``YYYY-MM-DD`` (default: today, UTC).
+        pipeline_name: The Pipeline dimension of the metrics.
+        quality_gates: Overrides of the contract's quality gates (``--quality_gates``).
+        publish_gold: Publish the staged gold when every gate passes (Glue: False; the state
+            machine's PublishGold step runs the job again with ``--mode publish``).
 
     Returns:
         The run summary (docs/contracts.md), also written as JSON.
@@ -688,20 +362,41 @@ def run(
         ValueError: ``run_id`` is not a safe folder name.
         RuntimeError: a SQL step failed, or the row accounting is broken.
     """
+    started = time.monotonic()
     contract, steps, input_dir, headers = preflight(spark, input_path, run_id, glue_dir)
+    snapshot_date = snapshot_date or datetime.now(timezone.utc).strftime("%Y-%m-%d")
+    if not SNAPSHOT_DATE.match(snapshot_date):
+        raise ValueError(f"snapshot_date must be YYYY-MM-DD; found {json.dumps(snapshot_date)}.")
+    gates = merge_gates(contract, quality_gates)
     roots = {
         "processed_path": _location(processed_path),
         "warehouse_path": _location(warehouse_path),
     }
     keep = _persisted_rdds(spark)
+    gold_output = next(o for o in contract["outputs"] if o["table"] == GOLD_TABLE)
+    current = join(roots["warehouse_path"], gold_output["path"])
+    staged = join(
+        roots["processed_path"],
+        contract["publish"]["staging"]["path"].replace("{run_id}", run_id),
+        gold_output["path"],
+    )
     try:
+        previous = spark.read.parquet(current).count() if _Storage(spark).exists(current) else None
+        register_gate_limits(spark, gate_limit_rows(gates, previous))
         register_raw_views(spark, contract, input_dir, headers)
         run_steps(spark, contract, steps)
         if GOLD_TABLE not in [o["table"] for o in contract["outputs"]]:
             raise RuntimeError(f"glue/contract.json outputs do not list {GOLD_TABLE}: add it.")
+        gate_results = read_gates(spark)
+        metric_data = read_metric_data(spark, pipeline_name)
         gold_rows = 0
         for output in contract["outputs"]:
-            location = join(roots[output["root"]], output["path"])
+            # Gold goes to the run's staging location; the publish step moves it.
+            location = (
+                staged
+                if output["table"] == GOLD_TABLE
+                else join(roots[output["root"]], output["path"])
+            )
             LOG.info("writing %s to %s", output["table"], location)
             write_parquet(spark, output["table"], location)
             if output["table"] == GOLD_TABLE:
@@ -712,6 +407,16 @@ def run(
         summary = build_summary(
             [tuple(r) for r in counts], gold_rows, run_id, engine, contract_reasons(contract)
         )
+        failed = sum(1 for g in gate_results if not g["passed"])
+        elapsed_ms = (time.monotonic() - started) * 1000
+        summary.update(
+            snapshot_date=snapshot_date,
+            previous_gold_rows=previous,
+            gates=gate_results,
+            gates_failed=failed,
+            gates_message=gate_failure_message(gate_results),
+            metric_data=[*metric_data, duration_datum(pipeline_name, elapsed_ms)],
+        )
         summary_path = contract["summary"]["path"].replace("{run_id}", run_id)
         storage = _Storage(spark)
         storage.write_text(
@@ -719,10 +424,20 @@ def run(
             json.dumps(summary, indent=2) + "\n",
         )
         LOG.info("run %s: %s", run_id, json.dumps(summary))
+        if publish_gold and failed == 0:
+            publish(
+                spark,
+                contract,
+                roots["processed_path"],
+                roots["warehouse_path"],
+                run_id,
+                snapshot_date,
+            )
         return summary
     finally:
         # The views read released blocks from here on: drop them with the blocks.
         views = [contract["inputs"][e]["raw_view"] for e in ENTITIES] + [s.table for s in steps]
+        views.append("gate_limits")
         for view in views:
             spark.catalog.dropTempView(view)
         release_blocks(spark, keep)
@@ -745,18 +460,47 @@ def main() -> None:
     from pyspark.context import SparkContext
 
     args = getResolvedOptions(
-        sys.argv, ["JOB_NAME", "run_id", "input_path", "processed_path", "warehouse_path"]
+        sys.argv,
+        [
+            "JOB_NAME",
+            "run_id",
+            "input_path",
+            "processed_path",
+            "warehouse_path",
+            "mode",
+            "snapshot_date",
+            "pipeline_name",
+            "quality_gates",
+        ],
     )
     glue_context = GlueContext(SparkContext.getOrCreate())
     job = Job(glue_context)
     job.init(args["JOB_NAME"], args)
-    run(
-        glue_context.spark_session,
-        input_path=args["input_path"],
-        processed_path=args["processed_path"],
-        warehouse_path=args["warehouse_path"],
-        run_id=args["run_id"],
-    )
+    spark = glue_context.spark_session
+    if args["mode"] == "publish":
+        contract_file, _ = find_glue_files()
+        publish(
+            spark,
+            load_contract(contract_file),
+            _location(args["processed_path"]),
+            _location(args["warehouse_path"]),
+            args["run_id"],
+            args["snapshot_date"],
+        )
+    elif args["mode"] == "write":
+        run(
+            spark,
+            input_path=args["input_path"],
+            processed_path=args["processed_path"],
+            warehouse_path=args["warehouse_path"],
+            run_id=args["run_id"],
+            snapshot_date=args["snapshot_date"],
+            pipeline_name=args["pipeline_name"],
+            quality_gates=json.loads(args["quality_gates"] or "{}"),
+            publish_gold=False,
+        )
+    else:
+        raise ValueError(f"--mode must be write or publish; found {json.dumps(args['mode'])}.")
     job.commit()
 
 
@@ -807,6 +551,12 @@ def local_main(argv: list[str]) -> int:
     parser.add_argument("--input", required=True, help="batch folder: albums, artists, tracks.csv")
     parser.add_argument("--out", required=True, help="root of the local layout (OUT/)")
     parser.add_argument("--run-id", required=True, help="names OUT/processed/runs/<run-id>/")
+    parser.add_argument("--snapshot-date", help="YYYY-MM-DD (default: today, UTC)")
+    parser.add_argument("--pipeline-name", default="spotify-pipeline-local")
+    parser.add_argument("--quality-gates", default="{}", help="JSON overrides of the gates")
+    parser.add_argument(
+        "--no-publish", action="store_true", help="stage gold only (the caller publishes)"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     if is_uri(args.input) or is_uri(args.out):
@@ -826,6 +576,10 @@ def local_main(argv: list[str]) -> int:
             processed_path=os.path.join(args.out, "processed"),
             warehouse_path=os.path.join(args.out, "datawarehouse"),
             run_id=args.run_id,
+            snapshot_date=args.snapshot_date,
+            pipeline_name=args.pipeline_name,
+            quality_gates=json.loads(args.quality_gates),
+            publish_gold=not args.no_publish,
         )
     except InputError as err:
         print(f"InputError: {err}", file=sys.stderr)

@@ -6,6 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { qualityGatesOverrideSchema, type QualityGatesOverride } from "./quality-gates";
 
 import {
   CIDR,
@@ -87,12 +88,15 @@ const rawSchema = z.strictObject({
   vpcCidr: z.string().regex(CIDR).optional(),
   dataCatalogEncryption: z.boolean().optional(),
   quicksight: quicksightSchema.optional(),
+  qualityGates: qualityGatesOverrideSchema.optional(),
 });
 
 type RawConfig = z.infer<typeof rawSchema>;
 
 /** The validated, defaulted configuration of one stack. */
 export interface StackConfig {
+  /** Overrides of the contract's quality gates (glue/contract.json). @default none */
+  qualityGates?: QualityGatesOverride;
   /** Pulumi stack name. */
   stack: string;
   /** AWS region (`aws:region`). */
@@ -163,7 +167,7 @@ export interface StackConfig {
 export const CONFIG_KEYS = Object.keys(rawSchema.shape).filter((k) => k !== "region");
 
 /** Keys whose value is structured (JSON in Pulumi's raw config). */
-const STRUCTURED = new Set(["notificationEmails", "glue", "quicksight"]);
+const STRUCTURED = new Set(["notificationEmails", "glue", "quicksight", "qualityGates"]);
 const NUMERIC = new Set([
   "logRetentionDays",
   "rawDataTransitionDays",
@@ -214,6 +218,23 @@ const EXPECTED: Record<string, string> = {
     "a QuickSight user or group ARN, e.g. arn:aws:quicksight:us-east-1:123456789012:group/default/analysts",
   "quicksight.importMode": '"SPICE" or "DIRECT_QUERY"',
   "quicksight.refreshScheduleFrequency": '"HOURLY", "DAILY", "WEEKLY" or "MONTHLY"',
+  qualityGates:
+    'overrides of glue/contract.json quality_gates: {"files": {"albums": {"max_rejected_pct": 10}}, "gold": {"max_drop_pct": 50}}',
+  "qualityGates.files": "an object with albums, artists, tracks",
+  "qualityGates.gold": "an object with min_rows, max_drop_pct",
+  ...Object.fromEntries(
+    ["albums", "artists", "tracks"].flatMap((f) => [
+      [
+        `qualityGates.files.${f}`,
+        "an object with max_rejected_pct, max_rejected_pct_per_reason, min_accepted_rows",
+      ],
+      [`qualityGates.files.${f}.max_rejected_pct`, "a percentage from 0 to 100"],
+      [`qualityGates.files.${f}.max_rejected_pct_per_reason`, "a percentage from 0 to 100"],
+      [`qualityGates.files.${f}.min_accepted_rows`, "a whole number >= 0"],
+    ]),
+  ),
+  "qualityGates.gold.min_rows": "a whole number >= 0",
+  "qualityGates.gold.max_drop_pct": "a percentage from 0 to 100",
 };
 
 /** Thrown when stack config is invalid; the message lists every problem. */
@@ -398,6 +419,7 @@ function withDefaults(c: RawConfig, stack: string, environment: Environment): St
     athenaBytesScannedCutoff: c.athenaBytesScannedCutoff ?? (prod ? 10 : 1) * 1024 ** 3,
     notificationEmails: c.notificationEmails ?? [],
     ...(c.schedule !== undefined ? { schedule: c.schedule } : {}),
+    ...(c.qualityGates !== undefined ? { qualityGates: c.qualityGates } : {}),
     glue: {
       workerType: c.glue?.workerType ?? "G.1X",
       numberOfWorkers: c.glue?.numberOfWorkers ?? (prod ? 10 : 2),

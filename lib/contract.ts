@@ -8,6 +8,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
+import { PUBLISH_ASIDE_PREFIX, loadPublishLayout } from "./publish";
 
 /** The folder holding the contract and the SQL steps. */
 export const GLUE_DIR = path.resolve(__dirname, "..", "glue");
@@ -143,6 +144,9 @@ const contractSchema = z
         path: z.string().regex(/^[a-z0-9_/.-]*\{run_id\}[a-z0-9_/.-]*\.json$/),
       })
       .strict(),
+    // Validated by lib/quality-gates.ts and lib/publish-layout.ts.
+    quality_gates: z.unknown(),
+    publish: z.unknown(),
   })
   .strict();
 
@@ -231,7 +235,12 @@ export const PROCESSED_PREFIXES: readonly string[] = [
   CONTRACT.layout.runs,
 ].map((p) => p.slice(0, -1));
 /** Top-level prefixes the job overwrites in the datawarehouse bucket. */
-export const WAREHOUSE_PREFIXES: readonly string[] = [GOLD_TABLE];
+export const WAREHOUSE_PREFIXES: readonly string[] = [
+  GOLD_TABLE,
+  // The snapshot history and the publish step's aside copies (glue/contract.json `publish`).
+  loadPublishLayout().history.path,
+  PUBLISH_ASIDE_PREFIX,
+];
 /** Prefix of run summaries in the processed bucket (`runs/`). */
 export const RUN_SUMMARY_PREFIX = CONTRACT.layout.runs;
 

@@ -52,10 +52,21 @@ export const JOB_ARGUMENTS = [
   "input_path",
   "processed_path",
   "warehouse_path",
+  "mode",
+  "snapshot_date",
+  "pipeline_name",
+  "quality_gates",
 ] as const;
 
 /** Arguments the state machine passes to each run (`StartJobRun` `Arguments`). */
-export const PER_RUN_ARGUMENTS = ["--run_id", "--input_path"] as const;
+export const PER_RUN_ARGUMENTS = [
+  "--run_id",
+  "--input_path",
+  "--mode",
+  "--snapshot_date",
+  "--pipeline_name",
+  "--quality_gates",
+] as const;
 
 /**
  * Glue's own special parameters that the job sets; the script does not resolve them.
@@ -83,8 +94,8 @@ export interface AssetSource {
 /** One file of a job version, with its place in the assets bucket. */
 export interface GlueAsset {
   name: string;
-  /** `script`, `sql` or `contract`. */
-  kind: "script" | "sql" | "contract";
+  /** `script`, `module` (a Python module the script imports), `sql` or `contract`. */
+  kind: "script" | "module" | "sql" | "contract";
   /** Object key: `glue/<version hash>/<name>`. */
   key: string;
   /** SHA-256 of the file's bytes (hex), the object's `sourceHash`. */
@@ -101,13 +112,17 @@ export interface GlueAssetVersion {
   prefix: string;
   /** The entrypoint (`job.py`). */
   script: GlueAsset;
-  /** What `--extra-files` ships beside the script: the SQL files in run order, then the contract. */
+  /**
+   * What `--extra-files` ships beside the script: its Python modules, the SQL files in run order,
+   * then the contract.
+   */
   extraFiles: GlueAsset[];
   /** Script first, then the extra files. */
   all: GlueAsset[];
 }
 
 const SQL_FILE = /^[A-Za-z0-9_.-]+\.sql$/;
+const MODULE_FILE = /^[a-z_][a-z0-9_]*\.py$/;
 
 function sha256(content: string | Buffer): string {
   return createHash("sha256").update(content).digest("hex");
@@ -117,11 +132,13 @@ function kindOf(name: string): GlueAsset["kind"] | undefined {
   if (name === SCRIPT_FILE) return "script";
   if (name === CONTRACT_FILE) return "contract";
   if (SQL_FILE.test(name)) return "sql";
+  if (MODULE_FILE.test(name)) return "module";
   return undefined;
 }
 
 const CONTENT_TYPES: Record<GlueAsset["kind"], string> = {
   script: "text/x-python",
+  module: "text/x-python",
   sql: "application/sql",
   contract: "application/json",
 };
@@ -143,7 +160,7 @@ export function assetVersion(files: readonly AssetSource[]): GlueAssetVersion {
   const unknown = names.filter((n) => kindOf(n) === undefined);
   if (unknown.length > 0) {
     problems.push(
-      `unexpected files ${JSON.stringify(unknown)} (expected ${SCRIPT_FILE}, ${CONTRACT_FILE} and *.sql named with letters, digits, _ . -)`,
+      `unexpected files ${JSON.stringify(unknown)} (expected ${SCRIPT_FILE}, ${CONTRACT_FILE}, *.sql named with letters, digits, _ . - and *.py modules named in lowercase snake_case)`,
     );
   }
   for (const required of [SCRIPT_FILE, CONTRACT_FILE]) {
@@ -178,13 +195,14 @@ export function assetVersion(files: readonly AssetSource[]): GlueAssetVersion {
   const script = asset(hashed.find((f) => f.name === SCRIPT_FILE)!);
   const sql = hashed.filter((f) => kindOf(f.name) === "sql").map(asset);
   const contract = asset(hashed.find((f) => f.name === CONTRACT_FILE)!);
-  const extraFiles = [...sql, contract];
+  const modules = hashed.filter((f) => kindOf(f.name) === "module").map(asset);
+  const extraFiles = [...modules, ...sql, contract];
   return { hash, prefix, script, extraFiles, all: [script, ...extraFiles] };
 }
 
 /**
- * Reads the job's files from disk (`<dir>/job.py`, `<dir>/contract.json`, `<dir>/sql/*.sql`) and
- * places them with {@link assetVersion}.
+ * Reads the job's files from disk (`<dir>/job.py`, its modules `<dir>/*.py`, `<dir>/contract.json`,
+ * `<dir>/sql/*.sql`) and places them with {@link assetVersion}.
  * @param dir the job's folder. @default {@link GLUE_DIR}
  * @throws Error naming each missing file.
  */
@@ -198,9 +216,13 @@ export function loadGlueAssets(dir: string = GLUE_DIR): GlueAssetVersion {
         .filter((f) => f.endsWith(".sql"))
         .flatMap((f) => read(path.join(sqlDir, f)))
     : [];
+  const modules = (fs.existsSync(dir) ? fs.readdirSync(dir) : [])
+    .filter((f) => f.endsWith(".py") && f !== SCRIPT_FILE)
+    .flatMap((f) => read(path.join(dir, f)));
   try {
     return assetVersion([
       ...read(path.join(dir, SCRIPT_FILE)),
+      ...modules,
       ...read(path.join(dir, CONTRACT_FILE)),
       ...sql,
     ]);

@@ -15,6 +15,8 @@
  * @see https://docs.aws.amazon.com/glue/latest/dg/monitoring-awsglue-with-cloudwatch-metrics.html
  * @see https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/CloudWatch-Dashboard-Body-Structure.html
  */
+import { GATE_FILES, type QualityGates } from "./quality-gates";
+import { METRICS_NAMESPACE, METRIC_DIMENSIONS, RUN_METRICS } from "./run-metrics";
 
 /** State machine metrics that mean a run did not succeed, each with its own alarm. */
 export const EXECUTION_FAILURE_METRICS = [
@@ -139,6 +141,78 @@ export function glueJobFailureInputTransformer(): {
   };
 }
 
+/** One alarm on a run metric (`lib/run-metrics.ts`), in the shape of `aws.cloudwatch.MetricAlarm` args. */
+export interface RunMetricAlarmSpec {
+  /** Suffix of the alarm's logical name (`<component>-<id>`). */
+  id: string;
+  alarmDescription: string;
+  namespace: string;
+  metricName: string;
+  dimensions: Record<string, string>;
+  statistic: "Maximum" | "Minimum";
+  period: number;
+  evaluationPeriods: number;
+  threshold: number;
+  comparisonOperator: "GreaterThanThreshold" | "LessThanThreshold";
+  treatMissingData: "notBreaching";
+}
+
+/** Run metrics arrive once per run: an hour-long period holds at most a few datums. */
+export const RUN_METRIC_ALARM_PERIOD_SECONDS = 3600;
+
+/**
+ * Alarms on the run metrics: the rejected share of each file above its quality gate
+ * (`RejectedPercent`), and the gold rows below the gold gate's minimum (`GoldRows`). They fire for
+ * runs the gates stopped (the failure notification says which gate) and for runs whose gates a
+ * stack relaxed. No run in the period (missing data) is not breaching.
+ */
+export function runMetricAlarms(args: {
+  pipelineName: string;
+  namespace: string;
+  gates: QualityGates;
+}): RunMetricAlarmSpec[] {
+  const base = {
+    namespace: args.namespace,
+    period: RUN_METRIC_ALARM_PERIOD_SECONDS,
+    evaluationPeriods: 1,
+    treatMissingData: "notBreaching" as const,
+  };
+  const rejected = GATE_FILES.map((file): RunMetricAlarmSpec => ({
+    ...base,
+    id: `rejected-share-${file}`,
+    alarmDescription:
+      `${args.pipelineName}: more than ${args.gates.files[file].max_rejected_pct}% of the ` +
+      `${file}.csv rows of a run were quarantined (${RUN_METRICS.rejectedPercent}). See the ` +
+      `run's quarantine (processed/quarantine/${file}/) and its notification.`,
+    metricName: RUN_METRICS.rejectedPercent,
+    dimensions: {
+      [METRIC_DIMENSIONS.pipeline]: args.pipelineName,
+      [METRIC_DIMENSIONS.file]: file,
+    },
+    statistic: "Maximum",
+    threshold: args.gates.files[file].max_rejected_pct,
+    comparisonOperator: "GreaterThanThreshold",
+  }));
+  return [
+    ...rejected,
+    {
+      ...base,
+      id: "gold-rows",
+      alarmDescription:
+        `${args.pipelineName}: a run produced fewer than ${args.gates.gold.min_rows} gold rows ` +
+        `(${RUN_METRICS.goldRows}).`,
+      metricName: RUN_METRICS.goldRows,
+      dimensions: {
+        [METRIC_DIMENSIONS.pipeline]: args.pipelineName,
+        [METRIC_DIMENSIONS.file]: "gold",
+      },
+      statistic: "Minimum",
+      threshold: args.gates.gold.min_rows,
+      comparisonOperator: "LessThanThreshold",
+    },
+  ];
+}
+
 /** Inputs of {@link dashboardBody}. */
 export interface DashboardArgs {
   region: string;
@@ -152,6 +226,8 @@ export interface DashboardArgs {
   logGroupName: string;
   /** ARNs of the alarms shown in the alarm status widget. */
   alarmArns: string[];
+  /** Namespace of the run metrics. @default METRICS_NAMESPACE */
+  metricsNamespace?: string;
 }
 
 type Widget = {
@@ -188,6 +264,8 @@ export function dashboardBody(args: DashboardArgs): string {
   const glueGauge = { JobName: args.jobName, JobRunId: "ALL", Type: "gauge" };
   const hour = 3600;
   const consoleBase = `https://${region}.console.aws.amazon.com`;
+  const namespace = args.metricsNamespace ?? METRICS_NAMESPACE;
+  const run = { [METRIC_DIMENSIONS.pipeline]: args.pipelineName };
 
   const widgets: Widget[] = [
     {
@@ -201,7 +279,7 @@ export function dashboardBody(args: DashboardArgs): string {
           `# ${args.pipelineName}\n` +
           `[State machine](${consoleBase}/states/home?region=${region}#/statemachines/view/${encodeURIComponent(args.stateMachineArn)}) · ` +
           `[Glue job runs](${consoleBase}/gluestudio/home?region=${region}#/job/${encodeURIComponent(args.jobName)}/runs) · ` +
-          "Run counts (rows in, out, quarantined) arrive in each run's success notification.",
+          "Row counts and quality gates per run: the run metrics below and each run's notification.",
       },
     },
     {
@@ -346,9 +424,82 @@ export function dashboardBody(args: DashboardArgs): string {
       },
     },
     {
-      type: "log",
+      type: "metric",
       x: 0,
       y: 16,
+      width: 12,
+      height: 6,
+      properties: {
+        title: "Rejected share per file (%) and quality gates failed",
+        region,
+        view: "timeSeries",
+        stacked: false,
+        period: RUN_METRIC_ALARM_PERIOD_SECONDS,
+        stat: "Maximum",
+        metrics: [
+          ...GATE_FILES.map((file) =>
+            line(
+              namespace,
+              RUN_METRICS.rejectedPercent,
+              { ...run, [METRIC_DIMENSIONS.file]: file },
+              {
+                label: `${file} rejected %`,
+              },
+            ),
+          ),
+          line(
+            namespace,
+            RUN_METRICS.gatesFailed,
+            { ...run, [METRIC_DIMENSIONS.file]: "all" },
+            {
+              label: "gates failed",
+              yAxis: "right",
+              color: "#d62728",
+            },
+          ),
+        ],
+        yAxis: { left: { min: 0, label: "%" }, right: { min: 0, label: "gates" } },
+      },
+    },
+    {
+      type: "metric",
+      x: 12,
+      y: 16,
+      width: 12,
+      height: 6,
+      properties: {
+        title: "Gold rows and rows in per run",
+        region,
+        view: "timeSeries",
+        stacked: false,
+        period: RUN_METRIC_ALARM_PERIOD_SECONDS,
+        stat: "Maximum",
+        metrics: [
+          line(
+            namespace,
+            RUN_METRICS.goldRows,
+            { ...run, [METRIC_DIMENSIONS.file]: "gold" },
+            {
+              label: "gold rows",
+              color: "#2ca02c",
+            },
+          ),
+          line(
+            namespace,
+            RUN_METRICS.inputRows,
+            { ...run, [METRIC_DIMENSIONS.file]: "albums" },
+            {
+              label: "albums rows in",
+            },
+          ),
+        ],
+        yAxis: { left: { min: 0, label: "rows" } },
+      },
+    },
+    {
+      type: "log",
+      x: 0,
+      y: 22,
       width: 24,
       height: 6,
       properties: {

@@ -7,6 +7,7 @@
  */
 import * as path from "node:path";
 import { parseArgs } from "node:util";
+import { checkSnapshotDate } from "../lib/publish";
 import type { FailureNotification } from "../lib/state-machine";
 import { DEFAULT_SEED, MAX_TRACKS, MIN_TRACKS_WITH_DIRTY } from "./generate";
 import {
@@ -22,7 +23,8 @@ import {
 
 /** The help text. */
 export const USAGE = [
-  "Usage: npm start -- [--input DIR] [--out DIR] [--tracks N] [--seed S] [--engine duckdb|spark] [--quiet]",
+  "Usage: npm start -- [--input DIR] [--out DIR] [--lake DIR] [--snapshot-date YYYY-MM-DD] [--tracks N]",
+  "                    [--seed S] [--orphan-spike P] [--engine duckdb|spark] [--quiet]",
   "",
   "Runs the whole pipeline on this machine: the deployed state machine definition with local",
   "handlers, the Glue transform SQL, the crawler, the notifications, the Athena queries and the",
@@ -30,8 +32,14 @@ export const USAGE = [
   "",
   "  --input DIR     folder with albums.csv, artists.csv and tracks.csv (default: generate a sample)",
   `  --out DIR       output folder, deleted and recreated on every run (default: ./out)`,
+  "  --lake DIR      keep the lake (staging, processed, warehouse, history) here across runs",
+  "                  (default: inside --out, so each run is self-contained)",
+  "  --snapshot-date D  the batch's snapshot date, YYYY-MM-DD, to rerun or backfill a day",
+  "                  (default: today, UTC; the latest snapshot date stays the current table)",
   `  --tracks N      tracks in the generated sample, ${MIN_TRACKS_WITH_DIRTY} to ${MAX_TRACKS} (default: ${DEFAULT_TRACKS})`,
   `  --seed S        seed of the generated sample, a whole number (default: ${DEFAULT_SEED})`,
+  "  --orphan-spike P  plant an extra share P (0 to 0.5) of album rows with unknown artists in",
+  "                  the generated sample: the quality gates stop it",
   "  --engine E      duckdb (default) or spark: the real Glue entrypoint on local PySpark",
   "                  (needs `npm run setup:python`)",
   "  --quiet         print only the outcome (and the failure notification)",
@@ -65,6 +73,9 @@ export function parseCliArgs(argv: readonly string[]): ParsedCli {
       options: {
         input: { type: "string" },
         out: { type: "string" },
+        lake: { type: "string" },
+        "snapshot-date": { type: "string" },
+        "orphan-spike": { type: "string" },
         tracks: { type: "string" },
         seed: { type: "string" },
         engine: { type: "string" },
@@ -109,12 +120,28 @@ export function parseCliArgs(argv: readonly string[]): ParsedCli {
         `Example: --tracks ${DEFAULT_TRACKS}`,
     );
   }
+  const lake = text("lake");
+  const snapshotDate = text("snapshot-date");
+  if (snapshotDate !== undefined) {
+    try {
+      checkSnapshotDate(snapshotDate, "--snapshot-date");
+    } catch (err) {
+      problems.push((err as Error).message);
+    }
+  }
+  const spikeRaw = text("orphan-spike");
+  const orphanSpike = spikeRaw === undefined ? undefined : Number(spikeRaw);
+  if (orphanSpike !== undefined && !(orphanSpike >= 0 && orphanSpike <= 0.5)) {
+    problems.push(
+      `--orphan-spike must be a number from 0 to 0.5; got "${spikeRaw}". Example: --orphan-spike 0.4`,
+    );
+  }
   const engine = text("engine");
   if (engine !== undefined && engine !== "duckdb" && engine !== "spark") {
     problems.push(`--engine must be duckdb or spark; got "${engine}". Example: --engine spark`);
   }
   if (input !== undefined) {
-    for (const flag of ["tracks", "seed"] as const) {
+    for (const flag of ["tracks", "seed", "orphan-spike"] as const) {
       if (values[flag] !== undefined) {
         problems.push(
           `--${flag} sizes the generated sample, which --input ${input} replaces: drop --${flag} ` +
@@ -131,6 +158,9 @@ export function parseCliArgs(argv: readonly string[]): ParsedCli {
     options: {
       ...(input !== undefined ? { input } : {}),
       ...(out !== undefined ? { out } : {}),
+      ...(lake !== undefined ? { lake } : {}),
+      ...(snapshotDate !== undefined ? { snapshotDate } : {}),
+      ...(orphanSpike !== undefined ? { orphanSpike } : {}),
       ...(tracks !== undefined ? { tracks } : {}),
       ...(seed !== undefined ? { seed } : {}),
       ...(engine !== undefined ? { engine: engine as Engine } : {}),

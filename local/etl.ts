@@ -14,12 +14,26 @@ import {
   loadContract,
   loadSqlSteps,
   matchHeader,
-  type ContractInput,
   type DatasetContract,
   type Entity,
   type Reason,
   type SqlStep,
 } from "../lib/contract";
+import { InputError, emptyInputs, inspectInputs, throwProblems, type Problem } from "./inputs";
+import { snapshotDateOf, checkSnapshotDate } from "../lib/publish";
+import {
+  gateFailureMessage,
+  gateLimits,
+  loadQualityGates,
+  mergeQualityGates,
+  type GateResult,
+  type QualityGatesOverride,
+} from "../lib/quality-gates";
+import { durationDatum, type MetricDatum } from "../lib/run-metrics";
+import { publishedRows, readGates, readMetricData, registerGateLimits } from "./audit";
+import { publishGold, publishPaths } from "./publish";
+
+export { InputError } from "./inputs";
 
 /** The run summary written to `processed/runs/<run_id>/summary.json` (docs/contracts.md). */
 export interface RunSummary {
@@ -31,8 +45,20 @@ export interface RunSummary {
   accepted: Record<Entity, number>;
   /** Rows quarantined per input file and reason (reasons with no rows are left out). */
   rejected: Record<Entity, Partial<Record<Reason, number>>>;
-  /** Rows written to the gold table. */
+  /** Rows written to the gold table (staged; published when every gate passes). */
   output: { tracks: number };
+  /** The day the gold is a snapshot of (`YYYY-MM-DD`): its partition of the history table. */
+  snapshot_date: string;
+  /** Rows of the gold table published before this run (null: none yet). */
+  previous_gold_rows: number | null;
+  /** Every quality gate (glue/contract.json quality_gates), evaluated. */
+  gates: GateResult[];
+  /** Gates that failed. */
+  gates_failed: number;
+  /** The breached gates with values and thresholds ("" when all pass). */
+  gates_message: string;
+  /** The run's CloudWatch datums (PutMetricData `MetricData`). */
+  metric_data: MetricDatum[];
 }
 
 /** Options of {@link runTransform}. */
@@ -53,21 +79,18 @@ export interface RunTransformOptions {
    * @default process.env.SPOTIFY_PIPELINE_MEMORY_LIMIT, else DEFAULT_MEMORY_LIMIT
    */
   memoryLimit?: string;
-}
-
-/**
- * A fatal problem with the input files (missing, empty, not a CSV, missing a required column).
- * The message names the file (and column) and says how to fix it.
- */
-export class InputError extends Error {
-  override readonly name = "InputError";
-  /** Input files (e.g. `albums.csv`) the problems are about, in contract order. */
-  readonly files: string[];
-
-  constructor(message: string, files: string[]) {
-    super(message);
-    this.files = files;
-  }
+  /** Overrides of the contract's quality gates (a stack's `qualityGates`). */
+  gates?: QualityGatesOverride;
+  /**
+   * Publish the staged gold when every gate passes (the one-call write, audit, publish). The
+   * local pipeline passes false: its state machine's PublishGold step publishes.
+   * @default true
+   */
+  publish?: boolean;
+  /** @default the current UTC date */
+  snapshotDate?: string;
+  /** The Pipeline dimension of the metrics. @default "spotify-pipeline-local" */
+  pipelineName?: string;
 }
 
 /** The output table written as the gold table (its rows are counted as `output.tracks`). */
@@ -81,14 +104,7 @@ export const DEFAULT_MEMORY_LIMIT = "1536MB";
 /** The environment variable that overrides {@link DEFAULT_MEMORY_LIMIT} (e.g. `4GB`). */
 export const MEMORY_LIMIT_ENV = "SPOTIFY_PIPELINE_MEMORY_LIMIT";
 
-/** Bytes read to find and check a file's header. */
-const HEADER_SCAN_BYTES = 1 << 20;
 const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
-
-interface Problem {
-  file: string;
-  message: string;
-}
 
 /**
  * Runs the transform on DuckDB over one batch of CSVs and writes, overwriting earlier output:
@@ -106,8 +122,14 @@ export async function runTransform(opts: RunTransformOptions): Promise<RunSummar
         `digits, ".", "_" or "-", starting with a letter or digit.`,
     );
   }
+  const started = Date.now();
   const contract = loadContract();
   const steps = loadSqlSteps();
+  const snapshotDate = checkSnapshotDate(
+    opts.snapshotDate ?? snapshotDateOf(new Date()),
+    "snapshotDate",
+  );
+  const gates = mergeQualityGates(loadQualityGates(), opts.gates);
   const inputDir = path.resolve(opts.inputDir);
   const headers = inspectInputs(contract, inputDir);
 
@@ -125,6 +147,13 @@ export async function runTransform(opts: RunTransformOptions): Promise<RunSummar
   });
   const connection = await instance.connect();
   try {
+    const roots = {
+      processed_path: path.join(opts.outDir, "processed"),
+      warehouse_path: path.join(opts.outDir, "datawarehouse"),
+    };
+    const publish = publishPaths(roots.processed_path, roots.warehouse_path, opts.runId);
+    const previous = await publishedRows(connection, publish.current);
+    await registerGateLimits(connection, gateLimits(gates, previous));
     const raw = new RawViews(connection, contract, inputDir, headers, memoryLimit);
     await raw.registerAll();
     for (const step of steps) {
@@ -134,10 +163,9 @@ export async function runTransform(opts: RunTransformOptions): Promise<RunSummar
     // Checks the accounting identity before anything is written.
     const counts = await readCounts(connection, contract);
     throwProblems(emptyInputs(contract, counts.input), inputDir);
-    const roots = {
-      processed_path: path.join(opts.outDir, "processed"),
-      warehouse_path: path.join(opts.outDir, "datawarehouse"),
-    };
+    const gateResults = await readGates(connection);
+    const pipeline = opts.pipelineName ?? "spotify-pipeline-local";
+    const metricData = await readMetricData(connection, pipeline);
     // Every output is written aside first; the gold rows written are checked before any output
     // replaces an earlier one.
     // A materialized table is dropped as soon as no output left to write reads it: with the
@@ -148,7 +176,9 @@ export async function runTransform(opts: RunTransformOptions): Promise<RunSummar
     const written: { table: string; dir: string; staging: string; rows: number }[] = [];
     try {
       for (const [i, output] of contract.outputs.entries()) {
-        const dir = path.join(roots[output.root], output.path);
+        // Gold goes to the run's staging location; the publish step moves it.
+        const dir =
+          output.table === GOLD_TABLE ? publish.staged : path.join(roots[output.root], output.path);
         const staging = `${dir}.tmp-${opts.runId}`;
         const rows = await writeParquetDir(connection, output.table, staging);
         written.push({ table: output.table, dir, staging, rows });
@@ -183,6 +213,12 @@ export async function runTransform(opts: RunTransformOptions): Promise<RunSummar
       engine: opts.engineLabel ?? "duckdb",
       ...counts,
       output: { tracks: counts.accepted.albums },
+      snapshot_date: snapshotDate,
+      previous_gold_rows: previous ?? null,
+      gates: gateResults,
+      gates_failed: gateResults.filter((g) => !g.passed).length,
+      gates_message: gateFailureMessage(gateResults),
+      metric_data: [...metricData, durationDatum(pipeline, Date.now() - started)],
     };
     const summaryFile = path.join(
       roots[contract.summary.root],
@@ -191,6 +227,9 @@ export async function runTransform(opts: RunTransformOptions): Promise<RunSummar
     fs.mkdirSync(path.dirname(summaryFile), { recursive: true });
     fs.writeFileSync(`${summaryFile}.tmp`, `${JSON.stringify(summary, null, 2)}\n`);
     fs.renameSync(`${summaryFile}.tmp`, summaryFile);
+    if ((opts.publish ?? true) && summary.gates_failed === 0) {
+      publishGold(publish, opts.runId, snapshotDate);
+    }
     return summary;
   } finally {
     connection.closeSync();
@@ -218,174 +257,6 @@ export function resolveMemoryLimit(option?: string): string {
     );
   }
   return value.trim();
-}
-
-/** Checks every input file's presence, encoding and header; returns the header cells. */
-function inspectInputs(contract: DatasetContract, inputDir: string): Record<Entity, string[]> {
-  if (!fs.existsSync(inputDir) || !fs.statSync(inputDir).isDirectory()) {
-    throw new InputError(
-      `Input folder ${inputDir} does not exist or is not a folder: point inputDir at the batch ` +
-        `folder that holds albums.csv, artists.csv and tracks.csv.`,
-      ENTITIES.map((e) => contract.inputs[e].file),
-    );
-  }
-  const problems: Problem[] = [];
-  const headers: Partial<Record<Entity, string[]>> = {};
-  for (const entity of ENTITIES) {
-    const input = contract.inputs[entity];
-    const result = inspectFile(input, path.join(inputDir, input.file), inputDir);
-    if (typeof result === "string") problems.push({ file: input.file, message: result });
-    else headers[entity] = result;
-  }
-  throwProblems(problems, inputDir);
-  return headers as Record<Entity, string[]>;
-}
-
-/** Returns a file's header cells, or the message of its fatal problem. */
-function inspectFile(input: ContractInput, file: string, inputDir: string): string[] | string {
-  const name = input.file;
-  if (!fs.existsSync(file)) {
-    return (
-      `Input file ${name} not found in ${inputDir}: a batch needs albums.csv, artists.csv and ` +
-      `tracks.csv side by side; add ${name}.`
-    );
-  }
-  const size = fs.statSync(file).size;
-  if (size === 0) {
-    return (
-      `Input file ${name} is empty (0 bytes): re-export it with its header row (required ` +
-      `columns: ${requiredNames(input)}) and its data rows.`
-    );
-  }
-  const bytes = Buffer.alloc(Math.min(size, HEADER_SCAN_BYTES));
-  const fd = fs.openSync(file, "r");
-  try {
-    fs.readSync(fd, bytes, 0, bytes.length, 0);
-  } finally {
-    fs.closeSync(fd);
-  }
-  const notCsv = (what: string, fix: string): string =>
-    `Input file ${name} is not a CSV text file: ${what}. ${fix}`;
-  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
-    return notCsv("it is gzip-compressed", "Decompress it and upload the plain .csv.");
-  }
-  if (bytes.subarray(0, 4).toString("latin1") === "PK\x03\x04") {
-    return notCsv(
-      "it is a ZIP archive (an Excel .xlsx workbook is one)",
-      "Export the sheet as CSV UTF-8 (comma-separated).",
-    );
-  }
-  if (bytes.subarray(0, 4).toString("latin1") === "PAR1") {
-    return notCsv("it is a Parquet file", "Upload the CSV export instead.");
-  }
-  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
-    return notCsv("it is UTF-16 encoded", "Re-save it as UTF-8.");
-  }
-  const nul = bytes.indexOf(0);
-  if (nul >= 0) {
-    return notCsv(
-      `it holds binary data (a NUL byte at offset ${nul})`,
-      "Upload the CSV export (UTF-8, comma-separated).",
-    );
-  }
-  const end = headerEnd(bytes);
-  if (end === undefined) {
-    return notCsv(
-      size > bytes.length
-        ? `no line break in its first ${HEADER_SCAN_BYTES} bytes`
-        : "its header row has an unterminated quoted field",
-      "Upload a comma-separated file whose first line names the columns.",
-    );
-  }
-  let line: string;
-  try {
-    line = new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(0, end));
-  } catch {
-    return notCsv("its header row is not valid UTF-8", "Re-save it as UTF-8.");
-  }
-  const cells = parseCsvRecord(line.replace(/\r$/, ""));
-  const only = cells[0] ?? "";
-  if (cells.length === 1) {
-    const separator = [";", "\t", "|"].find((s) => only.includes(s));
-    if (separator !== undefined) {
-      return notCsv(
-        `its header is one cell separated by ${JSON.stringify(separator)}`,
-        "Re-export it comma-separated.",
-      );
-    }
-  }
-  const match = matchHeader(input, cells);
-  const messages: string[] = [];
-  if (match.missing.length > 0) {
-    const list = match.missing
-      .map((c) => `${c.name} (accepted header names: ${c.headers.join(", ")})`)
-      .join(", ");
-    const plural = match.missing.length > 1 ? "columns" : "column";
-    messages.push(
-      `Input file ${name} is missing required ${plural} ${list}. Header found: ` +
-        `${cells.join(", ")}. Add the ${plural} or rename the matching header cells.`,
-    );
-  }
-  for (const { column, positions } of match.repeated) {
-    messages.push(
-      `Input file ${name} names column ${column.name} more than once in its header (cells ` +
-        `${positions.map((p) => p + 1).join(" and ")}). Remove or rename the extra cells.`,
-    );
-  }
-  return messages.length > 0 ? messages.join(" ") : cells;
-}
-
-/** Byte offset of the first line break outside quotes, or undefined. */
-function headerEnd(bytes: Buffer): number | undefined {
-  let quoted = false;
-  for (let i = 0; i < bytes.length; i++) {
-    const b = bytes[i];
-    if (b === 0x22) quoted = !quoted;
-    else if (b === 0x0a && !quoted) return i;
-  }
-  return undefined;
-}
-
-/** Splits one CSV record (RFC 4180: `"` quotes, `""` escapes a quote). */
-function parseCsvRecord(line: string): string[] {
-  const cells: string[] = [];
-  let cell = "";
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i];
-    if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else cell += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ",") {
-      cells.push(cell);
-      cell = "";
-    } else cell += ch;
-  }
-  cells.push(cell);
-  return cells;
-}
-
-function requiredNames(input: ContractInput): string {
-  return input.columns
-    .filter((c) => c.required)
-    .map((c) => c.name)
-    .join(", ");
-}
-
-function throwProblems(problems: Problem[], inputDir: string): void {
-  if (problems.length === 0) return;
-  const files = problems.map((p) => p.file);
-  const [first] = problems;
-  if (problems.length === 1 && first) throw new InputError(first.message, files);
-  throw new InputError(
-    `${problems.length} problems with the input files in ${inputDir}:\n` +
-      problems.map((p) => `- ${p.message}`).join("\n"),
-    files,
-  );
 }
 
 function sqlString(value: string): string {
@@ -544,27 +415,14 @@ export function readsOf(
   });
   return reads;
 }
-
-/** The files with a header but no data rows, as problems. */
-function emptyInputs(contract: DatasetContract, input: Record<Entity, number>): Problem[] {
-  return ENTITIES.filter((e) => input[e] === 0).map((e) => {
-    const file = contract.inputs[e].file;
-    return {
-      file,
-      message:
-        `Input file ${file} has a header but no data rows: re-export it with its rows (an ` +
-        `empty file cannot be joined).`,
-    };
-  });
-}
-
 /**
  * Row order of an output file: quarantine files are sorted on every column (small, read by
- * people). Silver and gold keep DuckDB's order: the rows are the same on every run, their
- * order within the file is not part of the contract, and sorting a million wide rows costs more
- * than the rest of the write.
+ * people); gold on its key, so that a rerun of the same batch writes byte-identical gold (and
+ * the same snapshot). Silver keeps DuckDB's order: its rows are the same on every run, their
+ * order within the file is not part of the contract.
  */
 function orderBy(table: string): string {
+  if (table === GOLD_TABLE) return " ORDER BY track_id";
   return table.startsWith("quarantine_") ? " ORDER BY ALL" : "";
 }
 

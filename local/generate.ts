@@ -124,6 +124,12 @@ export interface GenerateOptions {
    * @default 0.01
    */
   dirtyShare?: number;
+  /**
+   * Extra share of albums rows planted as `orphan_artist` (an orphan spike, 0 to 0.5), on top of
+   * `dirtyShare`: a batch the quality gates must stop.
+   * @default 0
+   */
+  orphanSpike?: number;
   /** Called about every 100k albums rows and once at the end. */
   onProgress?: (progress: { rows: number; total: number }) => void;
 }
@@ -165,6 +171,10 @@ function validate(opts: GenerateOptions): string[] {
   if (!(dirtyShare >= 0 && dirtyShare <= 0.2)) {
     problems.push(`dirtyShare must be between 0 and 0.2 (e.g. 0.01 for 1%); found ${dirtyShare}.`);
   }
+  const spike = opts.orphanSpike ?? 0;
+  if (!(spike >= 0 && spike <= 0.5)) {
+    problems.push(`orphanSpike must be between 0 and 0.5 (e.g. 0.4 for 40%); found ${spike}.`);
+  }
   if (typeof outDir !== "string" || outDir.trim() === "") {
     problems.push(`outDir must be a folder path; found ${JSON.stringify(outDir)}.`);
   }
@@ -184,7 +194,7 @@ interface DirtyPlan {
 type TrackExtra = "missing_key" | "bad_number" | "bad_boolean" | "dup_row" | "dk_base" | "dk";
 
 /** Plans the dirty rows of a sample of `total` tracks, `share` of them dirty. */
-function planDirtyRows(total: number, share: number, rng: Rng): DirtyPlan {
+function planDirtyRows(total: number, share: number, rng: Rng, spike = 0): DirtyPlan {
   const perAlbumKind = share > 0 ? Math.max(1, Math.round((total * share) / 7)) : 0;
   const perTrackKind = share > 0 ? Math.max(1, Math.floor((2 * perAlbumKind) / 3)) : 0;
   // Every tracks dirty row (and both rows of a duplicate_key pair) needs a tracks slot that no
@@ -195,7 +205,7 @@ function planDirtyRows(total: number, share: number, rng: Rng): DirtyPlan {
     missing_key: perAlbumKind,
     bad_number: perAlbumKind,
     bad_date: perAlbumKind,
-    orphan_artist: perAlbumKind,
+    orphan_artist: perAlbumKind + Math.round(total * spike),
     orphan_track: orphanTracks,
     duplicate_row: perAlbumKind,
     duplicate_key: perAlbumKind,
@@ -297,7 +307,12 @@ export async function generateSample(opts: GenerateOptions): Promise<GenerateRes
   };
 
   // ---- dirty plan and artists (planDirtyRows, local/generate-artists.ts) ----------------------
-  const { baseRows, albumPlan, trackQueue } = planDirtyRows(total, share, rng);
+  const { baseRows, albumPlan, trackQueue } = planDirtyRows(
+    total,
+    share,
+    rng,
+    opts.orphanSpike ?? 0,
+  );
   let trackQueueNext = 0;
   const { artists, artistCount, makeArtist, artistLine, zipfArtist } = createArtists(
     total,

@@ -35,7 +35,7 @@ export const TARGETS_MS: Record<number, number> = { 440_000: 5_000, 4_000_000: 3
 export const PEAK_TARGET_BYTES = 2 * 1024 ** 3;
 
 export const USAGE = [
-  "Usage: npm run bench -- [--sizes 100k,440k,4m] [--engines duckdb,spark] [--seed S] [--dir DIR]",
+  "Usage: npm run bench -- [--sizes 100k,440k,4m] [--engines duckdb,spark] [--seed S] [--dir DIR] [--baseline DIR]",
   "  --sizes     comma-separated track counts; k and m suffixes allowed (default: 100k,440k,4m)",
   "  --engines   duckdb and/or spark (default: duckdb, plus spark when .venv exists)",
   `  --seed      seed of the generated inputs (default: ${DEFAULT_SEED})`,
@@ -48,6 +48,11 @@ export interface BenchOptions {
   engines: Engine[];
   seed: number;
   dir: string;
+  /**
+   * A checkout of the code to compare with (e.g. the commit before the quality gates): each
+   * case also runs there, and the table gains the overhead of this code over it.
+   */
+  baseline?: string;
 }
 
 /** Parses `100k`, `4m`, `440000`, `1_000_000`; undefined when invalid. */
@@ -77,6 +82,7 @@ export function parseBenchArgs(
         engines: { type: "string" },
         seed: { type: "string" },
         dir: { type: "string" },
+        baseline: { type: "string" },
       },
       strict: true,
       allowPositionals: false,
@@ -119,8 +125,19 @@ export function parseBenchArgs(
   const dir = path.resolve(
     typeof values.dir === "string" ? values.dir : path.join(os.tmpdir(), "spotify-pipeline-bench"),
   );
+  let baseline: string | undefined;
+  if (typeof values.baseline === "string") {
+    baseline = path.resolve(values.baseline);
+    if (!fs.existsSync(path.join(baseline, "scripts", "bench.ts"))) {
+      problems.push(
+        `--baseline: ${baseline} has no scripts/bench.ts. Point it at a checkout of the code to ` +
+          "compare with, e.g. mkdir /tmp/base && git archive <commit> | tar -x -C /tmp/base && " +
+          "ln -s $PWD/node_modules /tmp/base/node_modules.",
+      );
+    }
+  }
   if (problems.length > 0) return { ok: false, problems };
-  return { ok: true, options: { sizes, engines, seed, dir } };
+  return { ok: true, options: { sizes, engines, seed, dir, ...(baseline ? { baseline } : {}) } };
 }
 
 /** Resident set size in bytes of `root` and all its descendants, from /proc. */
@@ -216,12 +233,14 @@ async function measure(
   out: string,
   engine: Engine,
   tracks: number,
+  root: string = REPO_ROOT,
 ): Promise<BenchResult> {
   const started = performance.now();
+  const script = path.join(root, "scripts", "bench.ts");
   const proc = spawn(
     process.execPath,
-    ["--import", "tsx", __filename, "--child", "--input", input, "--out", out, "--engine", engine],
-    { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] },
+    ["--import", "tsx", script, "--child", "--input", input, "--out", out, "--engine", engine],
+    { cwd: root, stdio: ["ignore", "pipe", "pipe"] },
   );
   let stdout = "";
   let stderr = "";
@@ -271,7 +290,15 @@ const size = (n: number): string =>
 
 /** Formats the results as a Markdown table (also what the README shows). */
 export function formatTable(results: readonly BenchResult[]): string {
-  const shown: Step[] = ["stage", "glue_job", "crawler", "queries", "dashboard"];
+  const shown: Step[] = [
+    "stage",
+    "glue_job",
+    "metrics",
+    "publish",
+    "crawler",
+    "queries",
+    "dashboard",
+  ];
   const head = [
     "tracks",
     "engine",
@@ -319,7 +346,8 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`bench: ${parsed.problems.join("\nbench: ")}\n\n${USAGE}\n`);
     return 2;
   }
-  const { sizes, engines, seed, dir } = parsed.options;
+  const { sizes, engines, seed, dir, baseline } = parsed.options;
+  const overheads: string[] = [];
   const log = (text: string): void => {
     process.stderr.write(`${text}\n`);
   };
@@ -343,6 +371,23 @@ async function main(argv: readonly string[]): Promise<number> {
     for (const engine of engines) {
       log(`bench: ${size(tracks)} tracks, ${engine}: running ...`);
       const out = path.join(dir, `out-${engine}`);
+      if (baseline) {
+        // Baseline first, then this code, then both again: the better of two runs each, so one
+        // noisy neighbour on the machine does not decide the comparison.
+        const times: [number[], number[]] = [[], []];
+        for (let i = 0; i < 2; i++) {
+          const b = await measure(input, `${out}-baseline`, engine, tracks, baseline);
+          const c = await measure(input, out, engine, tracks);
+          if (b.status === "SUCCEEDED") times[0].push(b.endToEndMs);
+          if (c.status === "SUCCEEDED") times[1].push(c.endToEndMs);
+          log(`bench:   baseline ${s(b.endToEndMs)}, this code ${s(c.endToEndMs)}`);
+        }
+        const [base, mine] = times.map((t) => Math.min(...t)) as [number, number];
+        overheads.push(
+          `| ${size(tracks)} | ${engine} | ${s(base)} | ${s(mine)} | ` +
+            `${(((mine - base) / base) * 100).toFixed(1)}% |`,
+        );
+      }
       const r = await measure(input, out, engine, tracks);
       results.push(r);
       failed ||= r.status !== "SUCCEEDED";
@@ -355,6 +400,12 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   fs.writeFileSync(path.join(dir, "bench.json"), `${JSON.stringify(results, null, 2)}\n`);
   process.stdout.write(`${formatTable(results)}\n`);
+  if (overheads.length > 0) {
+    process.stdout.write(
+      `\n| tracks | engine | baseline (best of 2) | this code (best of 2) | overhead |\n` +
+        `|---|---|---|---|---|\n${overheads.join("\n")}\n`,
+    );
+  }
   log(
     `bench: "end to end" is run.json timings_ms.total (the pipeline, input given); "wall" adds ` +
       `Node start-up and module loading. Peak RSS: the Node process for duckdb, the Python + JVM ` +

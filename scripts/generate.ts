@@ -16,11 +16,12 @@ import {
 } from "../local/generate";
 
 export const USAGE =
-  "Usage: npm run generate -- --tracks N --out DIR [--seed S] [--dirty-share P]\n" +
+  "Usage: npm run generate -- --tracks N --out DIR [--seed S] [--dirty-share P] [--orphan-spike P]\n" +
   "  --tracks N        rows of albums.csv and tracks.csv (1 to 50000000), e.g. 100000\n" +
   "  --out DIR         folder for albums.csv, artists.csv, tracks.csv (created if missing)\n" +
   `  --seed S          whole number; same seed, same bytes (default ${DEFAULT_SEED})\n` +
-  `  --dirty-share P   share of dirty rows, 0 to 0.2 (default ${DEFAULT_DIRTY_SHARE})`;
+  `  --dirty-share P   share of dirty rows, 0 to 0.2 (default ${DEFAULT_DIRTY_SHARE})\n` +
+  "  --orphan-spike P  extra share of album rows with an unknown artist, 0 to 0.5 (default 0)";
 
 /** Parsed command line: options for {@link generateSample}, or the usage problems found. */
 export type ParsedArgs =
@@ -42,6 +43,7 @@ export function parseGenerateArgs(argv: string[]): ParsedArgs {
         out: { type: "string" },
         seed: { type: "string" },
         "dirty-share": { type: "string" },
+        "orphan-spike": { type: "string" },
       },
       strict: true,
       allowPositionals: false,
@@ -50,7 +52,7 @@ export function parseGenerateArgs(argv: string[]): ParsedArgs {
     let message = (error as Error).message;
     if (!message.endsWith(".")) message += ".";
     if (message.startsWith("Unknown option")) {
-      message += " Known flags: --tracks, --out, --seed, --dirty-share.";
+      message += " Known flags: --tracks, --out, --seed, --dirty-share, --orphan-spike.";
     }
     return { ok: false, problems: [message] };
   }
@@ -88,6 +90,16 @@ export function parseGenerateArgs(argv: string[]): ParsedArgs {
       );
     } else dirtyShare = p;
   }
+  const spikeRaw = values["orphan-spike"] as string | undefined;
+  let orphanSpike: number | undefined;
+  if (spikeRaw !== undefined) {
+    const p = /^\d*\.?\d+$/.test(spikeRaw) ? Number(spikeRaw) : NaN;
+    if (!(p >= 0 && p <= 0.5)) {
+      problems.push(
+        `--orphan-spike must be a number from 0 to 0.5; got "${spikeRaw}". Example: --orphan-spike 0.4`,
+      );
+    } else orphanSpike = p;
+  }
   if (
     tracks !== undefined &&
     tracks > 0 &&
@@ -109,6 +121,7 @@ export function parseGenerateArgs(argv: string[]): ParsedArgs {
       outDir: out,
       seed: seed ?? DEFAULT_SEED,
       dirtyShare: dirtyShare ?? DEFAULT_DIRTY_SHARE,
+      ...(orphanSpike !== undefined ? { orphanSpike } : {}),
     },
   };
 }

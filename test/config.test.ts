@@ -124,7 +124,7 @@ const BAD: [string, Record<string, string>, string[]][] = [
     "a misspelt key",
     { ...base, [`${P}:logRetentionDay`]: "14" },
     [
-      `${P}:logRetentionDay must be a known key (one of environment, owner, costCenter, protectData, forceDestroy, logRetentionDays, rawDataTransitionDays, rawDataArchiveDays, noncurrentVersionExpirationDays, athenaResultsExpirationDays, athenaBytesScannedCutoff, notificationEmails, schedule, glue, crawlerPollSeconds, maxCrawlerPolls, networkIsolation, vpcCidr, dataCatalogEncryption, quicksight); found an unknown key with value "14". Remove it or fix its spelling.`,
+      `${P}:logRetentionDay must be a known key (one of environment, owner, costCenter, protectData, forceDestroy, logRetentionDays, rawDataTransitionDays, rawDataArchiveDays, noncurrentVersionExpirationDays, athenaResultsExpirationDays, athenaBytesScannedCutoff, notificationEmails, schedule, glue, crawlerPollSeconds, maxCrawlerPolls, networkIsolation, vpcCidr, dataCatalogEncryption, quicksight, qualityGates); found an unknown key with value "14". Remove it or fix its spelling.`,
     ],
   ],
   [

@@ -81,7 +81,7 @@ describe("dataset contract (glue/contract.json, lib/contract.ts)", () => {
       "_READY",
     ]);
     expect(PROCESSED_PREFIXES).to.deep.equal(["silver", "quarantine", "runs"]);
-    expect(WAREHOUSE_PREFIXES).to.deep.equal(["tracks"]);
+    expect(WAREHOUSE_PREFIXES).to.deep.equal(["tracks", "tracks_history", "_publish"]);
     expect(runSummaryKey("run-7")).to.equal("runs/run-7/summary.json");
     expect(GOLD_COLUMNS.map((c) => c.name)).to.have.length(20);
     expect(Object.keys(CONTRACT.inputs)).to.deep.equal([...ENTITIES]);

@@ -46,6 +46,8 @@ interface SparkBatch {
   input: string;
   out: string;
   runId: string;
+  snapshotDate: string;
+  gates: object;
 }
 
 /**
@@ -63,7 +65,7 @@ function runSparkCli(batches: SparkBatch[]): Promise<Record<string, RunSummary>>
     "for b in json.loads(sys.argv[1]):",
     "    buf = io.StringIO()",
     "    with contextlib.redirect_stdout(buf):",
-    '        code = job.local_main(["--local", "--input", b["input"], "--out", b["out"], "--run-id", b["runId"]])',
+    '        code = job.local_main(["--local", "--input", b["input"], "--out", b["out"], "--run-id", b["runId"], "--snapshot-date", b["snapshotDate"], "--quality-gates", json.dumps(b["gates"])])',
     '    results[b["name"]] = {"code": code, "stdout": buf.getvalue()}',
     "print(json.dumps(results))",
   ].join("\n");
@@ -121,10 +123,21 @@ function normalize(value: unknown): unknown {
   return value;
 }
 
+/** A summary without what differs by engine: the engine, and the job's duration datum. */
 function withoutEngine(summary: RunSummary): Omit<RunSummary, "engine"> {
   const { engine: _engine, ...rest } = summary;
-  return rest;
+  return { ...rest, metric_data: rest.metric_data.filter((d) => d.MetricName !== "JobDuration") };
 }
+
+/** The fixtures plant every reason in a few rows: open the share gates to publish their gold. */
+const OPEN_GATES = {
+  files: Object.fromEntries(
+    ["albums", "artists", "tracks"].map((f) => [
+      f,
+      { max_rejected_pct: 100, max_rejected_pct_per_reason: 100 },
+    ]),
+  ),
+};
 
 function listFiles(dir: string): string[] {
   return fs
@@ -163,13 +176,17 @@ describe("cross-engine: Spark (glue/job.py) and DuckDB (local/etl.ts) write iden
     tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), "cross-engine-"));
     db = await DuckDBInstance.create(":memory:");
     sql = await db.connect();
-    const inputs: Record<string, string> = {
-      kaggle: path.join(FIXTURES, "kaggle"),
-      variants: variantsBatch(path.join(tmpRoot, "variants-in")),
+    const inputs: Record<string, [string, object]> = {
+      kaggle: [path.join(FIXTURES, "kaggle"), OPEN_GATES],
+      variants: [variantsBatch(path.join(tmpRoot, "variants-in")), OPEN_GATES],
+      // The contract's own gates: the kaggle fixture breaches them on both engines alike.
+      strict: [path.join(FIXTURES, "kaggle"), {}],
     };
-    const batches = Object.entries(inputs).map(([name, input]) => ({
+    const batches = Object.entries(inputs).map(([name, [input, gates]]) => ({
       name,
       input,
+      gates,
+      snapshotDate: "2024-06-01",
       out: path.join(tmpRoot, `${name}-spark`),
       runId: `${name}-1`,
     }));
@@ -178,7 +195,13 @@ describe("cross-engine: Spark (glue/job.py) and DuckDB (local/etl.ts) write iden
       const summaries: RunSummary[] = [];
       for (const b of batches) {
         summaries.push(
-          await runTransform({ inputDir: b.input, outDir: duckOut(b.name), runId: b.runId }),
+          await runTransform({
+            inputDir: b.input,
+            outDir: duckOut(b.name),
+            runId: b.runId,
+            gates: b.gates,
+            snapshotDate: b.snapshotDate,
+          }),
         );
       }
       return summaries;
@@ -255,6 +278,20 @@ describe("cross-engine: Spark (glue/job.py) and DuckDB (local/etl.ts) write iden
       });
     });
   }
+
+  it("evaluates the contract's gates alike: same values, same breaches, same message, nothing published", function () {
+    const { duck, spark } = pairs.strict!;
+    expect(withoutEngine(spark.summary)).to.deep.equal(withoutEngine(duck.summary));
+    expect(spark.summary.gates_failed).to.be.greaterThan(0);
+    expect(spark.summary.gates_message).to.match(
+      /^\d+ quality gates failed: albums max_rejected_pct = 64\.71 \(maximum 10\); /,
+    );
+    for (const out of [duck.out, spark.out]) {
+      expect(fs.existsSync(path.join(out, "datawarehouse", "tracks")), out).to.equal(false);
+      const staged = path.join(out, "processed", "runs", "strict-1", "gold", "tracks");
+      expect(fs.existsSync(staged), staged).to.equal(true);
+    }
+  });
 
   it("covers every quarantine reason and the CSV variants across the two batches", function () {
     const kaggle = pairs.kaggle!.spark.summary;

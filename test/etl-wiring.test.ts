@@ -77,7 +77,7 @@ function expectedJobPolicy(g: Graph, stack: string, catalogEncrypted = false) {
     assets: { bucket: names.assets!, prefix: "glue/" },
     outputs: [
       { bucket: names.processed!, prefixes: ["silver", "quarantine", "runs"] },
-      { bucket: names.datawarehouse!, prefixes: ["tracks"] },
+      { bucket: names.datawarehouse!, prefixes: ["tracks", "tracks_history", "_publish"] },
     ],
     ...(req && vpcId
       ? {
@@ -115,7 +115,10 @@ describe("GlueEtl wiring (whole program under mocks)", () => {
           assets.all.map((a) => a.key).sort(),
         );
         const sqlFiles = fs.readdirSync(repo("glue", "sql")).filter((f) => f.endsWith(".sql"));
-        expect(objects).to.have.length(sqlFiles.length + 2);
+        const modules = fs
+          .readdirSync(repo("glue"))
+          .filter((f) => f.endsWith(".py") && f !== "job.py");
+        expect(objects).to.have.length(sqlFiles.length + modules.length + 2);
         for (const o of objects) {
           const a = assets.all.find((x) => x.key === o.inputs.key)!;
           expect(o.inputs.key).to.equal(`glue/${assets.hash}/${a.name}`);
@@ -155,7 +158,9 @@ describe("GlueEtl wiring (whole program under mocks)", () => {
         const g = await graphOf(stack);
         const { names } = lake(g);
         const job = one(g, T.job, `${etlName(stack)}-job`);
-        const sqlKeys = assets.extraFiles.filter((f) => f.kind === "sql").map((f) => f.key);
+        const sqlKeys = assets.extraFiles
+          .filter((f) => f.kind === "module" || f.kind === "sql")
+          .map((f) => f.key);
         expect(job.inputs.defaultArguments).to.deep.equal({
           "--job-language": "python",
           "--extra-files": [...sqlKeys, `glue/${assets.hash}/contract.json`]
@@ -169,7 +174,8 @@ describe("GlueEtl wiring (whole program under mocks)", () => {
           "--warehouse_path": `s3://${names.datawarehouse}`,
         });
         // SQL files in run (file-name) order.
-        expect(sqlKeys).to.deep.equal([...sqlKeys].sort());
+        const sqlOnly = sqlKeys.filter((k) => k.endsWith(".sql"));
+        expect(sqlOnly).to.deep.equal([...sqlOnly].sort());
       });
 
       it("encrypts S3 output, logs and bookmarks with the pipeline key", async () => {
@@ -523,9 +529,13 @@ describe("the job script and its arguments", () => {
     const runs = Object.values(def.States).filter(
       (s) => "Resource" in s && s.Resource === "arn:aws:states:::glue:startJobRun.sync",
     ) as unknown as { Parameters: { Arguments: Record<string, string> } }[];
-    expect(runs).to.have.length(1);
-    const perRun = Object.keys(runs[0]!.Parameters.Arguments).map((k) => k.replace(/\.\$$/, ""));
+    // RunGlueJob (--mode write) and PublishGold (--mode publish) pass the same arguments.
+    expect(runs).to.have.length(2);
+    const [perRun, publishRun] = runs.map((r) =>
+      Object.keys(r.Parameters.Arguments).map((k) => k.replace(/\.\$$/, "")),
+    ) as [string[], string[]];
     expect(perRun).to.have.members([...PER_RUN_ARGUMENTS]);
+    expect(publishRun).to.have.members([...PER_RUN_ARGUMENTS]);
 
     const given = ["--JOB_NAME", ...perRun, ...scriptDefaults];
     expect(given.map((a) => a.slice(2))).to.have.members(resolved);
@@ -607,7 +617,7 @@ describe("lib/etl (pure)", () => {
     [
       "an unexpected file",
       [...files, { name: "notes.txt", content: "" }],
-      'Glue job assets are incomplete: unexpected files ["notes.txt"] (expected job.py, contract.json and *.sql named with letters, digits, _ . -). The job ships glue/job.py, glue/contract.json and glue/sql/*.sql; add the missing files.',
+      'Glue job assets are incomplete: unexpected files ["notes.txt"] (expected job.py, contract.json, *.sql named with letters, digits, _ . - and *.py modules named in lowercase snake_case). The job ships glue/job.py, glue/contract.json and glue/sql/*.sql; add the missing files.',
     ],
   ];
   for (const [title, input, message] of broken) {

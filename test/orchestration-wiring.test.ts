@@ -15,7 +15,8 @@ import { Orchestration, type OrchestrationArgs } from "../components/orchestrati
 import { eventsTrustPolicy, markerInputTransformer, startExecutionPolicy } from "../lib/iam/events";
 import { notificationTopicPolicy } from "../lib/iam/notifications";
 import { statesRolePolicy, statesTrustPolicy } from "../lib/iam/states";
-import { dashboardBody } from "../lib/monitoring";
+import { dashboardBody, runMetricAlarms } from "../lib/monitoring";
+import { loadQualityGates } from "../lib/quality-gates";
 import {
   type AslDefinition,
   type JsonValue,
@@ -364,7 +365,7 @@ describe("Notifications, Orchestration and Monitoring wiring (under mocks)", () 
 
       it("alarms on failed, timed-out and aborted executions to the topic; missing data is not breaching", async () => {
         const { g, m, machineArn, topicArn } = await facts(stack);
-        const alarms = byType(g, T.alarm);
+        const alarms = byType(g, T.alarm).filter((a) => a.name.includes("-executions-"));
         expect(alarms.map((a) => a.name)).to.deep.equal([
           `${m}-executions-failed`,
           `${m}-executions-timed-out`,
@@ -386,6 +387,20 @@ describe("Notifications, Orchestration and Monitoring wiring (under mocks)", () 
             treatMissingData: "notBreaching",
             alarmActions: [topicArn],
           });
+        }
+      });
+
+      it("alarms on the run metrics: rejected share per file and gold rows, to the topic", async () => {
+        const { g, m, topicArn, pipelineName } = await facts(stack);
+        const alarms = byType(g, T.alarm).filter((a) => !a.name.includes("-executions-"));
+        const specs = runMetricAlarms({
+          pipelineName,
+          namespace: "SpotifyPipeline",
+          gates: loadQualityGates(),
+        });
+        expect(alarms.map((a) => a.name)).to.deep.equal(specs.map((a) => `${m}-${a.id}`));
+        for (const [a, { id: _id, ...spec }] of alarms.map((x, i) => [x, specs[i]!] as const)) {
+          expect(a.inputs).to.deep.include({ ...spec, alarmActions: [topicArn] });
         }
       });
 
@@ -415,7 +430,11 @@ describe("Notifications, Orchestration and Monitoring wiring (under mocks)", () 
               jobName,
               glueFailureRuleName: nameOf(glueRule),
               logGroupName: logGroup.inputs.name as string,
-              alarmArns: byType(g, T.alarm).map(arnOf),
+              // The component's order: the execution alarms, then the run-metric alarms.
+              alarmArns: [
+                ...byType(g, T.alarm).filter((a) => a.name.includes("-executions-")),
+                ...byType(g, T.alarm).filter((a) => !a.name.includes("-executions-")),
+              ].map(arnOf),
             }),
           ),
         );
@@ -495,6 +514,11 @@ describe("Notifications, Orchestration and Monitoring wiring (under mocks)", () 
           Arguments: {
             "--run_id": "exec-trigger",
             "--input_path": `s3://${buckets.staging}/incoming/latest/`,
+            "--pipeline_name": "spotify-pipeline-prod",
+            "--quality_gates": "{}",
+            "--mode": "write",
+            // The execution's start day (UTC): the snapshot date.
+            "--snapshot_date": new Date().toISOString().slice(0, 10),
           },
           Timeout: 120,
         },
@@ -541,6 +565,11 @@ describe("Notifications, Orchestration and Monitoring wiring (under mocks)", () 
           Arguments: {
             "--run_id": "exec-trigger",
             "--input_path": `s3://${buckets.staging}/incoming/batch-7/`,
+            "--pipeline_name": "spotify-pipeline-dev",
+            "--quality_gates": "{}",
+            "--mode": "write",
+            // The execution's start day (UTC): the snapshot date.
+            "--snapshot_date": new Date().toISOString().slice(0, 10),
           },
           Timeout: 60,
         },

@@ -67,26 +67,83 @@ const SUMMARY = {
     tracks: { duplicate_row: 1 },
   },
   output: { tracks: 8 },
+  snapshot_date: "2024-06-01",
+  previous_gold_rows: 9,
+  gates: [
+    { gate: "max_rejected_pct", file: "albums", value: 20, threshold: 25, passed: true },
+    { gate: "max_drop_pct", file: "gold", value: 11.11, threshold: 50, passed: true },
+  ],
+  gates_failed: 0,
+  gates_message: "",
+  metric_data: [
+    {
+      MetricName: "GoldRows",
+      Dimensions: [
+        { Name: "Pipeline", Value: "spotify-pipeline-test" },
+        { Name: "File", Value: "gold" },
+      ],
+      Unit: "Count",
+      Value: 8,
+    },
+  ],
 };
+
+/** A run whose albums breach two gates: the failure path names both. */
+const FAILED_GATES_SUMMARY = {
+  ...SUMMARY,
+  gates: [
+    { gate: "max_rejected_pct", file: "albums", value: 41.02, threshold: 10, passed: false },
+    {
+      gate: "max_rejected_pct_per_reason",
+      file: "albums",
+      reason: "orphan_artist",
+      value: 40.15,
+      threshold: 5,
+      passed: false,
+    },
+  ],
+  gates_failed: 2,
+  gates_message:
+    "2 quality gates failed: albums max_rejected_pct = 41.02 (maximum 10); albums " +
+    "max_rejected_pct_per_reason[orphan_artist] = 40.15 (maximum 5). Gold was not published; " +
+    "the rejected rows are in the quarantine.",
+};
+
+/** The snapshot date the definition derives from the execution's start (UTC day). */
+const TODAY = new Date().toISOString().slice(0, 10);
 
 const GLUE_ARGS = {
   JobName: "spotify-pipeline-test-etl",
-  Arguments: { "--run_id": EXECUTION_NAME, "--input_path": INPUT_PATH },
+  Arguments: {
+    "--run_id": EXECUTION_NAME,
+    "--input_path": INPUT_PATH,
+    "--pipeline_name": "spotify-pipeline-test",
+    "--quality_gates": "{}",
+    "--mode": "write",
+    "--snapshot_date": TODAY,
+  },
+  Timeout: 60,
+};
+const PUBLISH_ARGS = {
+  JobName: "spotify-pipeline-test-etl",
+  Arguments: { ...GLUE_ARGS.Arguments, "--mode": "publish", "--snapshot_date": "2024-06-01" },
   Timeout: 60,
 };
 const CRAWLER_REQUEST = { Name: "spotify-pipeline-test-crawler" };
 const JOB_RUN = { Id: "jr_abc123", JobName: "spotify-pipeline-test-etl", JobRunState: "SUCCEEDED" };
 
+/** The audit states of a run whose gates pass: summary, metrics, gates, publish. */
+const AUDIT = ["ReadRunSummary", "CheckRunSummary", "PutRunMetrics", "CheckGates", "PublishGold"];
+
 /** States of a successful run after the Glue job, with `polls` crawler polls. */
 function crawlAndNotify(polls: number): string[] {
   const poll = ["WaitForCrawler", "CountCrawlerPoll", "GetCrawlerStatus", "CheckCrawler"];
   return [
+    ...AUDIT,
     "GetCrawlerBaseline",
     "StartCrawler",
     ...Array.from({ length: polls }, () => poll).flat(),
     "CheckCrawlResult",
-    "ReadRunSummary",
-    "CheckRunSummary",
     "NotifySuccess",
     "Succeeded",
   ];
@@ -208,6 +265,8 @@ function happyHandlers(): Record<TaskStateName, Handler> {
     StartCrawler: () => ({}),
     GetCrawlerStatus: () => crawler("READY", { StartTime: T_OURS, Status: "SUCCEEDED" }),
     ReadRunSummary: () => ({ Body: JSON.stringify(SUMMARY), ContentType: "application/json" }),
+    PutRunMetrics: () => ({}),
+    PublishGold: () => ({ ...JOB_RUN, Id: "jr_publish1" }),
     NotifySuccess: () => ({ MessageId: "m-1" }),
     NotifyFailure: () => ({ MessageId: "m-2" }),
   };
@@ -403,6 +462,8 @@ describe("state machine definition", () => {
         jobTimeoutMinutes: 60,
         crawlerPollSeconds: 30,
         maxCrawlerPolls: 40,
+        metricsNamespace: "SpotifyPipeline",
+        qualityGates: {},
         retry: { intervalSeconds: 5, maxAttempts: 3, backoffRate: 2, maxDelaySeconds: 300 },
       });
     });
@@ -437,7 +498,15 @@ describe("state machine definition", () => {
       });
       expect(glue.Type === "Task" && glue.Parameters).to.deep.equal({
         JobName: "spotify-pipeline-test-etl",
-        Arguments: { "--run_id.$": "$.run_id", "--input_path.$": "$.input_path" },
+        Arguments: {
+          "--run_id.$": "$.run_id",
+          "--input_path.$": "$.input_path",
+          "--pipeline_name": "spotify-pipeline-test",
+          "--quality_gates": "{}",
+          "--mode": "write",
+          "--snapshot_date.$":
+            "States.ArrayGetItem(States.StringSplit($$.Execution.StartTime, 'T'), 0)",
+        },
         Timeout: 120,
       });
       expect(def.States.WaitForCrawler).to.deep.include({ Type: "Wait", Seconds: 10 });
@@ -499,14 +568,25 @@ describe("state machine definition", () => {
         StartCrawler: "arn:aws:states:::aws-sdk:glue:startCrawler",
         GetCrawlerStatus: "arn:aws:states:::aws-sdk:glue:getCrawler",
         ReadRunSummary: "arn:aws:states:::aws-sdk:s3:getObject",
+        PutRunMetrics: "arn:aws:states:::aws-sdk:cloudwatch:putMetricData",
+        PublishGold: "arn:aws:states:::glue:startJobRun.sync",
         NotifySuccess: "arn:aws:states:::sns:publish",
         NotifyFailure: "arn:aws:states:::sns:publish",
       });
     });
 
-    it("catches every error of every Task except NotifyFailure into a stamp of that step", () => {
+    it("lets a failed PutRunMetrics go on to the gates (metrics never block a run)", () => {
+      expect(def.States.PutRunMetrics).to.deep.include({
+        Resource: "arn:aws:states:::aws-sdk:cloudwatch:putMetricData",
+        Parameters: { Namespace: "SpotifyPipeline", "MetricData.$": "$.summary.body.metric_data" },
+        Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.metrics_error", Next: "CheckGates" }],
+        Next: "CheckGates",
+      });
+    });
+
+    it("catches every error of every other Task except NotifyFailure into a stamp of that step", () => {
       for (const [name, state] of Object.entries(def.States)) {
-        if (state.Type !== "Task" || name === "NotifyFailure") continue;
+        if (state.Type !== "Task" || name === "NotifyFailure" || name === "PutRunMetrics") continue;
         const catchAll = state.Catch?.at(-1);
         expect(catchAll, name).to.deep.equal({
           ErrorEquals: ["States.ALL"],
@@ -540,6 +620,8 @@ describe("state machine definition", () => {
           GetCrawlerBaseline: 0,
           StartCrawler: 0,
           GetCrawlerStatus: 0,
+          PutRunMetrics: 0,
+          PublishGold: 0,
           NotifySuccess: 0,
           NotifyFailure: 0,
         },
@@ -606,7 +688,7 @@ describe("state machine definition", () => {
       expect(out.status).to.equal("SUCCEEDED");
       expect(out.states).to.deep.equal(["CheckInput", "RunGlueJob", ...crawlAndNotify(1)]);
       expect(out.calls.RunGlueJob).to.deep.equal([
-        { ...GLUE_ARGS, Arguments: { "--run_id": "batch-7-rerun", "--input_path": INPUT_PATH } },
+        { ...GLUE_ARGS, Arguments: { ...GLUE_ARGS.Arguments, "--run_id": "batch-7-rerun" } },
       ]);
       expect(out.calls.ReadRunSummary).to.deep.equal([
         { Bucket: "spotify-pipeline-test-processed", Key: "runs/batch-7-rerun/summary.json" },
@@ -718,6 +800,7 @@ describe("state machine definition", () => {
         "CheckInput",
         "DefaultRunId",
         "RunGlueJob",
+        ...AUDIT,
         "GetCrawlerBaseline",
         "StartCrawler",
         "WaitForCrawler",
@@ -735,7 +818,7 @@ describe("state machine definition", () => {
         failurePublish(failureMessage("CheckCrawlResult", "Pipeline.CrawlerFailed", cause)),
       ]);
       expect(out.error).to.deep.equal({ Error: "Pipeline.CrawlerFailed", Cause: cause });
-      expect(out.calls.ReadRunSummary).to.equal(undefined);
+      expect(out.calls.PublishGold).to.deep.equal([PUBLISH_ARGS]);
     });
 
     it("crawler never finishes: gives up after maxCrawlerPolls polls", async () => {
@@ -754,6 +837,7 @@ describe("state machine definition", () => {
         "CheckInput",
         "DefaultRunId",
         "RunGlueJob",
+        ...AUDIT,
         "GetCrawlerBaseline",
         "StartCrawler",
         ...poll,
@@ -784,7 +868,7 @@ describe("state machine definition", () => {
         "CheckInput",
         "DefaultRunId",
         "RunGlueJob",
-        ...crawlAndNotify(1).slice(0, -3),
+        "ReadRunSummary",
         "ReadRunSummaryFailed",
         ...FAILURE_TAIL,
       ]);
@@ -823,11 +907,98 @@ describe("state machine definition", () => {
       const cause =
         "s3://spotify-pipeline-test-processed/runs/exec-0001/summary.json lacks counts docs/contracts.md requires: " +
         "numbers input.albums, input.artists, input.tracks, accepted.albums, accepted.artists, accepted.tracks, " +
-        "output.tracks and the rejected block.";
+        "output.tracks, gates_failed, the rejected block, gates_message, metric_data and snapshot_date.";
       expect(out.published).to.deep.equal([
         failurePublish(failureMessage("CheckRunSummary", "Pipeline.InvalidRunSummary", cause)),
       ]);
       expect(out.calls.NotifySuccess).to.equal(undefined);
+    });
+
+    it("a failed quality gate: metrics sent, nothing published, the failure names each gate", async () => {
+      const out = await execute(
+        { input_path: INPUT_PATH },
+        {
+          ReadRunSummary: () => ({ Body: JSON.stringify(FAILED_GATES_SUMMARY) }),
+        },
+      );
+      expect(out.status).to.equal("FAILED");
+      expect(out.states).to.deep.equal([
+        "CheckInput",
+        "DefaultRunId",
+        "RunGlueJob",
+        "ReadRunSummary",
+        "CheckRunSummary",
+        "PutRunMetrics",
+        "CheckGates",
+        "GatesFailed",
+        ...FAILURE_TAIL,
+      ]);
+      expect(out.calls.PutRunMetrics).to.deep.equal([
+        { Namespace: "SpotifyPipeline", MetricData: SUMMARY.metric_data },
+      ]);
+      expect(out.calls.PublishGold).to.equal(undefined);
+      expect(out.calls.StartCrawler).to.equal(undefined);
+      expect(out.published).to.deep.equal([
+        failurePublish(
+          failureMessage(
+            "CheckGates",
+            "Pipeline.QualityGateFailed",
+            FAILED_GATES_SUMMARY.gates_message,
+          ),
+        ),
+      ]);
+      expect(out.error).to.deep.equal({
+        Error: "Pipeline.QualityGateFailed",
+        Cause: FAILED_GATES_SUMMARY.gates_message,
+      });
+    });
+
+    it("passing gates: publishes with the summary's snapshot date before the crawler runs", async () => {
+      const out = await execute({ input_path: INPUT_PATH });
+      expect(out.status).to.equal("SUCCEEDED");
+      expect(out.calls.PublishGold).to.deep.equal([PUBLISH_ARGS]);
+      expect(out.states.indexOf("PublishGold")).to.be.lessThan(
+        out.states.indexOf("GetCrawlerBaseline"),
+      );
+    });
+
+    it("a crash between write and publish: the publish run fails, the failure path reports it", async () => {
+      const cause = JSON.stringify({ Id: "jr_publish1", JobRunState: "FAILED" });
+      const out = await execute(
+        { input_path: INPUT_PATH },
+        { PublishGold: sequence(awsError("States.TaskFailed", cause)) },
+      );
+      expect(out.status).to.equal("FAILED");
+      expect(out.states).to.deep.equal([
+        "CheckInput",
+        "DefaultRunId",
+        "RunGlueJob",
+        ...AUDIT,
+        "PublishGoldFailed",
+        ...FAILURE_TAIL,
+      ]);
+      expect(out.retried).to.deep.equal([]);
+      expect(out.calls.StartCrawler).to.equal(undefined);
+      expect(out.published).to.deep.equal([
+        failurePublish(failureMessage("PublishGold", "States.TaskFailed", cause)),
+      ]);
+    });
+
+    it("PutRunMetrics fails: the run goes on to the gates and publishes", async () => {
+      const out = await execute(
+        { input_path: INPUT_PATH },
+        {
+          PutRunMetrics: sequence(
+            awsError(
+              "CloudWatch.AccessDeniedException",
+              "not authorized to cloudwatch:PutMetricData",
+            ),
+          ),
+        },
+      );
+      expect(out.status).to.equal("SUCCEEDED");
+      expect(out.states).to.include.members(["CheckGates", "PublishGold", "NotifySuccess"]);
+      expect(out.calls.PutRunMetrics).to.have.length(1);
     });
 
     it("marker rule input: derives input_path from incoming/<batch>/_READY", async () => {
@@ -931,6 +1102,7 @@ describe("state machine definition", () => {
         "CheckInput",
         "DefaultRunId",
         "RunGlueJob",
+        ...AUDIT,
         "GetCrawlerBaseline",
         "GetCrawlerBaselineFailed",
         ...FAILURE_TAIL,

@@ -39,6 +39,22 @@ OUTPUT_DIRS = (
     "processed/silver/artists",
     "processed/silver/tracks",
 )
+#: The fixtures plant every quarantine reason in a few rows: open the share gates so their gold
+#: is published (the gates themselves are tested below, as in test/quality-gates.test.ts).
+OPEN_GATES = {
+    "files": {
+        f: {"max_rejected_pct": 100, "max_rejected_pct_per_reason": 100}
+        for f in ("albums", "artists", "tracks")
+    }
+}
+COUNT_KEYS = ("run_id", "engine", "input", "accepted", "rejected", "output")
+
+
+def counts_of(summary: dict[str, Any]) -> dict[str, Any]:
+    """The counts of a run summary (its gates and metrics are tested on their own)."""
+    return {k: summary[k] for k in COUNT_KEYS}
+
+
 PART_FILE = re.compile(r"^part-\d{5}-[0-9a-f-]{36}-c000\.snappy\.parquet$")
 
 KAGGLE_SUMMARY = {
@@ -180,16 +196,22 @@ def input_error(spark, input_dir: Path, out: Path, run_id: str = "bad") -> job.I
 def kaggle(spark, tmp_path_factory):
     out = tmp_path_factory.mktemp("kaggle-out")
     summary = job.run(
-        spark, str(KAGGLE), str(out / "processed"), str(out / "datawarehouse"), "run-1"
+        spark,
+        str(KAGGLE),
+        str(out / "processed"),
+        str(out / "datawarehouse"),
+        "run-1",
+        quality_gates=OPEN_GATES,
+        snapshot_date="2024-06-01",
     )
     return SimpleNamespace(out=out, summary=summary)
 
 
 def test_returns_and_writes_the_run_summary(kaggle):
-    assert kaggle.summary == KAGGLE_SUMMARY
+    assert counts_of(kaggle.summary) == KAGGLE_SUMMARY
     written = (kaggle.out / "processed" / "runs" / "run-1" / "summary.json").read_text("utf-8")
     # Byte for byte what local/etl.ts writes (JSON.stringify(summary, null, 2) + "\n").
-    assert written == json.dumps(KAGGLE_SUMMARY, indent=2) + "\n"
+    assert written == json.dumps(kaggle.summary, indent=2) + "\n"
     assert list(kaggle.summary["rejected"]["albums"]) == [
         "missing_key",
         "bad_number",
@@ -344,7 +366,13 @@ def test_writes_snappy_parquet_and_nothing_else(spark, kaggle):
     )
     parts = [f for f in written if f.endswith(".parquet")]
     assert [f for f in written if f not in parts] == ["processed/runs/run-1/summary.json"]
-    assert sorted({str(Path(f).parent) for f in parts}) == sorted(OUTPUT_DIRS)
+    staged_and_history = [
+        "datawarehouse/tracks_history/snapshot_date=2024-06-01",
+        "processed/runs/run-1/gold/tracks",
+    ]
+    assert sorted({str(Path(f).parent) for f in parts}) == sorted(
+        [*OUTPUT_DIRS, *staged_and_history]
+    )
     assert all(PART_FILE.match(Path(f).name) for f in parts), parts
     for area in ("albums", "artists", "tracks"):  # small, read by people: one sorted file
         assert len(parquet_files(kaggle.out / "processed" / "quarantine" / area)) == 1
@@ -374,13 +402,25 @@ def test_main_on_glue_resolves_arguments_commits_and_overwrites(spark, kaggle, m
         f"file://{kaggle.out}/processed",
         "--warehouse_path",
         f"file://{kaggle.out}/datawarehouse",
+        "--mode",
+        "write",
+        "--snapshot_date",
+        "2024-06-01",
+        "--pipeline_name",
+        "spotify-pipeline-dev",
+        "--quality_gates",
+        json.dumps(OPEN_GATES),
     ]
     monkeypatch.setattr(sys, "argv", argv)
     runs = len(Job.runs)
     job.main()
+    # The state machine's PublishGold step: the same job, --mode publish.
+    monkeypatch.setattr(sys, "argv", [*argv[: argv.index("--mode")], "--mode", "publish"]
+                        + argv[argv.index("--mode") + 2 :])
+    job.main()
 
-    assert len(Job.runs) == runs + 1
-    run = Job.runs[-1]
+    assert len(Job.runs) == runs + 2
+    run = Job.runs[-2]
     assert (run.name, run.events) == ("spotify-dev-etl-job", ["init", "commit"])
     assert run.args == {
         "JOB_NAME": "spotify-dev-etl-job",
@@ -388,9 +428,15 @@ def test_main_on_glue_resolves_arguments_commits_and_overwrites(spark, kaggle, m
         "input_path": input_uri,
         "processed_path": f"file://{kaggle.out}/processed",
         "warehouse_path": f"file://{kaggle.out}/datawarehouse",
+        "mode": "write",
+        "snapshot_date": "2024-06-01",
+        "pipeline_name": "spotify-pipeline-dev",
+        "quality_gates": json.dumps(OPEN_GATES),
     }
+    assert Job.runs[-1].args["mode"] == "publish"
+    assert Job.runs[-1].events == ["init", "commit"]
     summary = (kaggle.out / "processed" / "runs" / "run-1" / "summary.json").read_text("utf-8")
-    assert json.loads(summary) == KAGGLE_SUMMARY
+    assert counts_of(json.loads(summary)) == KAGGLE_SUMMARY
     new_files = {f for d in OUTPUT_DIRS for f in parquet_files(kaggle.out / d)}
     assert not old_files & new_files, "overwrite must replace every part file"
     for folder in OUTPUT_DIRS:
@@ -418,10 +464,12 @@ def test_reads_bom_shuffled_cased_headers_crlf_blank_short_and_long_rows(spark, 
     source = variants_batch(tmp_path / "in")
     out = tmp_path / "out"
     persisted = job._persisted_rdds(spark)
-    summary = job.run(spark, str(source), str(out / "processed"), str(out / "dw"), "v")
+    summary = job.run(
+        spark, str(source), str(out / "processed"), str(out / "dw"), "v", quality_gates=OPEN_GATES
+    )
     assert job._persisted_rdds(spark) == persisted, "the run's checkpoint blocks are released"
     assert spark.catalog.listTables() == [], "and its temp views dropped"
-    assert summary == {
+    assert counts_of(summary) == {
         "run_id": "v",
         "engine": "spark",
         "input": {"albums": 2, "artists": 1, "tracks": 4},
@@ -616,7 +664,9 @@ def test_main_fails_with_the_input_error_and_does_not_commit(spark, tmp_path, mo
         sys,
         "argv",
         ["job.py", "--JOB_NAME", "j", "--run_id", "r", "--input_path", f"file://{source}"]
-        + ["--processed_path", "file:///unused/p", "--warehouse_path", "file:///unused/w"],
+        + ["--processed_path", "file:///unused/p", "--warehouse_path", "file:///unused/w"]
+        + ["--mode", "write", "--snapshot_date", "2024-06-01", "--pipeline_name", "p"]
+        + ["--quality_gates", "{}"],
     )
     with pytest.raises(job.InputError, match=r"^Input file tracks\.csv not found in file://"):
         job.main()
@@ -627,7 +677,11 @@ def test_main_needs_every_job_argument(monkeypatch):
     from awsglue.utils import GlueArgumentError
 
     monkeypatch.setattr(sys, "argv", ["job.py", "--JOB_NAME", "j", "--run_id", "r"])
-    with pytest.raises(GlueArgumentError, match="--input_path, --processed_path, --warehouse_path"):
+    with pytest.raises(
+        GlueArgumentError,
+        match="--input_path, --processed_path, --warehouse_path, --mode, --snapshot_date, "
+        "--pipeline_name, --quality_gates",
+    ):
         job.main()
 
 

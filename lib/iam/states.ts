@@ -14,10 +14,11 @@
  */
 import { RUN_SUMMARY_PREFIX } from "../contract";
 import { taskResources } from "../state-machine";
+import { METRICS_NAMESPACE } from "../run-metrics";
 import { type PolicyDocument, type Statement, policyDocument, servicePrincipal } from "./document";
 
 /** What a service integration touches, which decides the resource its actions are scoped to. */
-export type IntegrationTarget = "job" | "crawler" | "summary" | "topic";
+export type IntegrationTarget = "job" | "crawler" | "summary" | "topic" | "metrics";
 
 /**
  * Actions per service integration (the part of the Task Resource after `arn:<partition>:states:::`).
@@ -34,6 +35,7 @@ export const INTEGRATION_ACTIONS: Readonly<
   "aws-sdk:glue:getCrawler": { target: "crawler", actions: ["glue:GetCrawler"] },
   "aws-sdk:s3:getObject": { target: "summary", actions: ["s3:GetObject"] },
   "sns:publish": { target: "topic", actions: ["sns:Publish"] },
+  "aws-sdk:cloudwatch:putMetricData": { target: "metrics", actions: ["cloudwatch:PutMetricData"] },
 };
 
 /**
@@ -65,6 +67,7 @@ const TARGET_SIDS: Record<IntegrationTarget, string> = {
   crawler: "RunCrawler",
   summary: "ReadRunSummaries",
   topic: "PublishNotifications",
+  metrics: "PutRunMetrics",
 };
 
 /** Inputs of {@link statesRolePolicy}. */
@@ -80,6 +83,11 @@ export interface StatesRolePolicyArgs {
   topicArn: string;
   /** ARN of the pipeline key (SSE-KMS of the processed bucket and of the topic). */
   keyArn: string;
+  /**
+   * The only CloudWatch namespace the role may put metrics in (`cloudwatch:namespace`).
+   * @default METRICS_NAMESPACE ("SpotifyPipeline")
+   */
+  metricsNamespace?: string;
   /**
    * The Task Resource ARNs of the definition.
    * @default Object.values(taskResources()) from lib/state-machine.ts
@@ -130,6 +138,8 @@ export function statesRolePolicy(args: StatesRolePolicyArgs): PolicyDocument {
     crawler: args.crawlerArn,
     summary: `${args.summaryBucketArn}/${RUN_SUMMARY_PREFIX}*`,
     topic: args.topicArn,
+    // PutMetricData has no resource type: the namespace condition is what scopes it.
+    metrics: "*",
   };
   const statements: Statement[] = [];
   for (const target of Object.keys(TARGET_SIDS) as IntegrationTarget[]) {
@@ -140,6 +150,13 @@ export function statesRolePolicy(args: StatesRolePolicyArgs): PolicyDocument {
       Effect: "Allow",
       Action: list,
       Resource: scope[target],
+      ...(target === "metrics"
+        ? {
+            Condition: {
+              StringEquals: { "cloudwatch:namespace": args.metricsNamespace ?? METRICS_NAMESPACE },
+            },
+          }
+        : {}),
     });
   }
   if (actions.has("summary")) {

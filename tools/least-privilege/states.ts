@@ -105,6 +105,14 @@ export const STATE_MACHINE: RoleTable = {
       by: "identity:EncryptNotifications",
       why: "SNS decrypts the data key on the publisher's behalf",
     },
+    {
+      action: "cloudwatch:PutMetricData",
+      resource: "*",
+      context: { "cloudwatch:namespace": "SpotifyPipeline" },
+      expect: "Allowed",
+      by: "identity:PutRunMetrics",
+      why: "PutRunMetrics sends the run summary's metrics (lib/run-metrics.ts)",
+    },
     ...["logs:CreateLogDelivery", "logs:PutResourcePolicy", "logs:DescribeLogGroups"].map(
       (action): Request => ({
         action,
@@ -129,6 +137,19 @@ export const STATE_MACHINE: RoleTable = {
       resource: `${GLUE}:job/other-team-job`,
       expect: "ImplicitlyDenied",
       why: "runs only the pipeline's job",
+    },
+    ...["Glue", "AWS/States", "SpotifyPipelineOther"].map((namespace): Request => ({
+      action: "cloudwatch:PutMetricData",
+      resource: "*",
+      context: { "cloudwatch:namespace": namespace },
+      expect: "ImplicitlyDenied",
+      why: "run metrics only in the pipeline's namespace",
+    })),
+    {
+      action: "cloudwatch:PutMetricData",
+      resource: "*",
+      expect: "ImplicitlyDenied",
+      why: "a request without a namespace matches no grant",
     },
     {
       action: "glue:StartJobRun",

@@ -83,6 +83,10 @@ export const REPLACE_ON_CHANGE: Readonly<Record<string, ReplaceRule>> = {
     properties: ["name", "catalogId"],
     source: doc("glue_catalog_database"),
   },
+  "aws:glue/catalogTable:CatalogTable": {
+    properties: ["name", "databaseName", "catalogId"],
+    source: doc("glue_catalog_table"),
+  },
   "aws:glue/connection:Connection": {
     properties: ["name", "catalogId"],
     source: doc("glue_connection"),

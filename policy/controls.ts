@@ -204,6 +204,31 @@ export const CONTROLS: Record<string, PolicyControls> = {
     { sh: ["CloudWatch.16"], ckv: ["CKV_AWS_66", "CKV_AWS_338"] },
     "Set retentionInDays on the log group to at least the stack's minRetentionDays.",
   ),
+  "athena-database-encryption": c(
+    "medium",
+    { ckv: ["CKV_AWS_77"] },
+    "Set encryptionConfiguration (encryptionOption SSE_KMS or CSE_KMS with the pipeline's key) on the aws.athena.Database.",
+  ),
+  "sfn-encryption": c(
+    "medium",
+    {},
+    "Set encryptionConfiguration { type: CUSTOMER_MANAGED_KMS_KEY, kmsKeyId } on the state machine, with the pipeline's key.",
+  ),
+  "iam-foreign-access": c(
+    "high",
+    {},
+    "Name only this stack's accounts, or restrict the foreign or service principal with conditions the caller cannot choose (aws:SourceAccount, aws:SourceArn, aws:PrincipalOrgID) pinned to them; add a reviewed account to the policy's trusted accounts.",
+  ),
+  "cloudcontrol-resource-reviewed": c(
+    "medium",
+    {},
+    "Use the native @pulumi/aws resource, or list the type name with a reason in allowedTypeNames after review.",
+  ),
+  "policy-bearing-types-reviewed": c(
+    "medium",
+    {},
+    "Teach the pack to judge the type (policy/coverage.ts), or list it with a reason in allowedTypes.",
+  ),
   "alarm-actions": c(
     "medium",
     { sh: ["CloudWatch.15", "CloudWatch.17"], ckv: ["CKV_AWS_319"] },

@@ -4,8 +4,10 @@
  */
 import type { Policies, PolicyPackArgs } from "@pulumi/policy";
 
+import { cloudControlResourceReviewed } from "./cloudcontrol";
 import { defaultEnforcementLevel } from "./config";
 import { withControls } from "./controls";
+import { policyBearingTypesReviewed } from "./coverage";
 import { encryptionPolicies } from "./encryption";
 import { iamPolicies } from "./iam";
 import { operationsPolicies } from "./operations";
@@ -21,6 +23,8 @@ export const policies: Policies = [
   ...storagePolicies,
   ...iamPolicies,
   ...operationsPolicies,
+  cloudControlResourceReviewed,
+  policyBearingTypesReviewed,
 ].map((p) => withSuppressions(withControls(p)));
 
 /** The arguments `policy/index.ts` gives the `PolicyPack`. */

@@ -342,6 +342,37 @@ export const configSchemas: { [P in keyof PolicyConfigs]: PolicyConfigSchema } =
 };
 
 /**
+ * One justified, expiring exception to a policy for the resources a pattern names: the
+ * `suppressions` property every policy's config accepts (applied by policy/suppressions.ts).
+ */
+export interface Suppression {
+  /** A resource's logical name, or a URN; `*` matches any characters. */
+  resource: string;
+  /** Why the finding is accepted; shown in every report. */
+  reason: string;
+  /** Last day (UTC, YYYY-MM-DD) the suppression applies; at most a year ahead. */
+  expires: string;
+}
+
+/** Schema of the `suppressions` property, added to every policy's `configSchema`. */
+export const suppressionsSchema = {
+  type: "array" as const,
+  description:
+    "Accepted findings of this policy: resource (name or URN, * matches anything), reason (at least 20 characters) and expires (YYYY-MM-DD, at most a year ahead).",
+  items: {
+    type: "object" as const,
+    properties: {
+      resource: { type: "string" as const, minLength: 1 },
+      reason: { type: "string" as const, minLength: 20 },
+      expires: { type: "string" as const, pattern: "^\\d{4}-\\d{2}-\\d{2}$" },
+    },
+    required: ["resource", "reason", "expires"],
+    additionalProperties: false,
+  },
+  default: [] as Suppression[],
+};
+
+/**
  * A policy's config: the schema defaults overlaid with what the engine passes (`getConfig`).
  * The CLI already fills defaults; overlaying them again keeps a policy correct under any harness.
  */

@@ -6,13 +6,18 @@ import type { Policies, PolicyPackArgs } from "@pulumi/policy";
 
 import { cloudControlResourceReviewed } from "./cloudcontrol";
 import { defaultEnforcementLevel } from "./config";
+import { withControls } from "./controls";
 import { policyBearingTypesReviewed } from "./coverage";
 import { encryptionPolicies } from "./encryption";
 import { iamPolicies } from "./iam";
 import { operationsPolicies } from "./operations";
 import { storagePolicies } from "./storage";
+import { withSuppressions } from "./suppressions";
 
-/** Every policy of the pack, grouped by domain, in report order. */
+/**
+ * Every policy of the pack, grouped by domain, in report order, with its compliance metadata
+ * (policy/controls.ts) and its stack's suppressions applied (policy/suppressions.ts).
+ */
 export const policies: Policies = [
   ...encryptionPolicies,
   ...storagePolicies,
@@ -20,7 +25,7 @@ export const policies: Policies = [
   ...operationsPolicies,
   cloudControlResourceReviewed,
   policyBearingTypesReviewed,
-];
+].map((p) => withSuppressions(withControls(p)));
 
 /** The arguments `policy/index.ts` gives the `PolicyPack`. */
 export const packArgs: PolicyPackArgs = {

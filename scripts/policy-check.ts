@@ -1,11 +1,18 @@
 /**
- * `npm run policy:check -- --stack <dev|prod> [--program <entry.ts>] [--json] [--preview] [--graph <file.json>]`
+ * `npm run policy:check -- --stack <dev|prod> [--program <entry.ts>] [--json] [--preview] [--graph <file.json>]
+ *   [--format table|json|sarif] [--output <file>] [--config <policy config.json>]`
  *
  * Evaluates the policy pack (policy/) with the stack's policy config (`policy/<stack>.json`)
  * against the program's resource graph, synthesized offline under mocks with the stack's
  * `Pulumi.<stack>.yaml` (tools/synth.ts), the way `pulumi preview --policy-pack policy
  * --policy-pack-config policy/<stack>.json` would. Prints a table (level, policy, resource,
  * message) and a summary, or with --json an array of `{ policy, level, type, name, message }`.
+ * Suppressions (policy/suppressions.ts) are listed under the table: those in effect, and those
+ * matching nothing. `--format json` prints the whole report (findings, suppressed findings,
+ * suppressions); `--format sarif` prints SARIF 2.1.0 with each finding located where the program
+ * declares the resource (tools/report/sarif.ts). `--output` writes the report to a file and
+ * prints the summary line instead. `--config` reads another policy config file than
+ * `policy/<stack>.json` (suppression reports in tests, a config under review).
  *
  * Exit 1 when any mandatory violation is found, 0 otherwise, 2 on usage errors, invalid policy
  * config, or a program that fails to run. A process hosts one mock setup: one stack per run.
@@ -14,11 +21,16 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 
-import { POLICY_DIR, loadPolicyConfig } from "../policy/config";
+import { POLICY_DIR, type PolicyPackConfigFile, loadPolicyConfig } from "../policy/config";
 import type { GraphResource, Violation } from "../policy/evaluate";
+import { isoDay } from "../policy/suppressions";
+import { type PolicyFindings, asViolations, classify, unmatched } from "../tools/report/findings";
+import type { SourcePosition } from "../tools/synth";
 
 const USAGE =
-  "usage: npm run policy:check -- --stack <dev|prod> [--program <entry.ts>] [--json] [--preview] [--graph <graph.json>]";
+  "usage: npm run policy:check -- --stack <dev|prod> [--program <entry.ts>] [--json] [--preview] [--graph <graph.json>] [--format table|json|sarif] [--output <file>] [--config <policy config.json>]";
+
+const FORMATS = ["table", "json", "sarif"] as const;
 
 function exit(code: number, out: string, err = ""): never {
   if (out) fs.writeSync(1, out.endsWith("\n") ? out : `${out}\n`);
@@ -90,6 +102,9 @@ async function main(): Promise<void> {
         json: { type: "boolean", default: false },
         preview: { type: "boolean", default: false },
         graph: { type: "string" },
+        format: { type: "string" },
+        output: { type: "string" },
+        config: { type: "string" },
       },
       strict: true,
       allowPositionals: false,
@@ -100,10 +115,16 @@ async function main(): Promise<void> {
   const stack = values.stack;
   if (!stack) usage("--stack is required (e.g. --stack dev).");
   if (values.graph && values.program) usage("--graph and --program exclude each other.");
+  const format = values.format ?? (values.json ? "json" : "table");
+  if (!(FORMATS as readonly string[]).includes(format)) {
+    usage(`--format must be one of ${FORMATS.join(", ")}; found ${JSON.stringify(format)}.`);
+  }
 
   let config;
   try {
-    config = loadPolicyConfig(stack);
+    config = values.config
+      ? (JSON.parse(fs.readFileSync(values.config, "utf8")) as PolicyPackConfigFile)
+      : loadPolicyConfig(stack);
   } catch (e) {
     usage((e as Error).message);
   }
@@ -121,6 +142,7 @@ async function main(): Promise<void> {
             stack,
             ...(values.program ? { program: values.program } : {}),
             preview: values.preview,
+            sourcePositions: format === "sarif",
           })
         ).resources;
   } catch (e) {
@@ -143,12 +165,84 @@ async function main(): Promise<void> {
     }
     return exit(2, "", `policy:check: ${(e as Error).message}`);
   }
-  const { violations } = evaluation;
+  const findings = classify(stack, evaluation, isoDay(new Date()));
+  const violations = asViolations(findings.active);
   const code = violations.some((v) => v.level === "mandatory") ? 1 : 0;
-  if (values.json) exit(code, JSON.stringify(violations, null, 2));
   const policyCount = Object.keys(evaluation.config).length;
   const summary = summarize(stack, violations, policyCount, resources.length);
-  exit(code, violations.length > 0 ? `${renderTable(violations)}\n\n${summary}` : summary);
+  let report: string;
+  if (format === "sarif") {
+    const { policies } = await import("../policy/pack.js");
+    const { toSarif } = await import("../tools/report/sarif.js");
+    const sources = new Map(
+      resources.flatMap((r) => {
+        const at = (r as { source?: SourcePosition }).source;
+        return at ? [[`${r.type}::${r.name}`, at] as const] : [];
+      }),
+    );
+    const levels = Object.fromEntries(
+      Object.entries(evaluation.config).map(([k, c]) => [k, c.enforcementLevel]),
+    );
+    report = JSON.stringify(
+      toSarif({ findings, policies, levels, sources, version: packVersion() }),
+      null,
+      2,
+    );
+  } else if (format === "json" && values.format === "json") {
+    report = JSON.stringify(
+      {
+        stack,
+        violations,
+        suppressed: findings.suppressed,
+        suppressions: findings.suppressions,
+      },
+      null,
+      2,
+    );
+  } else if (format === "json") {
+    // --json: the array of violations, as before suppressions existed.
+    report = JSON.stringify(violations, null, 2);
+  } else {
+    const extra = renderSuppressions(findings);
+    report = [violations.length > 0 ? renderTable(violations) : "", extra, summary]
+      .filter(Boolean)
+      .join("\n\n");
+  }
+  if (values.output) {
+    fs.writeFileSync(values.output, report.endsWith("\n") ? report : `${report}\n`);
+    exit(code, `${summary} Wrote ${values.output}.`);
+  }
+  exit(code, report);
+}
+
+/** The suppressions in effect and the stale ones, under the table; empty when there are none. */
+export function renderSuppressions(f: PolicyFindings): string {
+  const lines: string[] = [];
+  if (f.suppressed.length > 0) {
+    lines.push(`Suppressed (${f.suppressed.length}, policy/${f.stack}.json):`);
+    for (const s of f.suppressed) {
+      lines.push(
+        `  ${s.policyLevel}  ${s.policy}  ${s.type} ${s.name}  until ${s.suppression!.expires}: ${s.suppression!.reason}`,
+      );
+    }
+  }
+  const stale = unmatched(f);
+  if (stale.length > 0) {
+    lines.push(`Suppressions matching nothing (remove them from policy/${f.stack}.json):`);
+    for (const s of stale) {
+      lines.push(`  ${s.policy}  ${JSON.stringify(s.resource)}  until ${s.expires}: ${s.reason}`);
+    }
+  }
+  return lines.join("\n");
+}
+
+/** The pack's version (policy/package.json). */
+function packVersion(): string {
+  return (
+    JSON.parse(fs.readFileSync(path.join(POLICY_DIR, "package.json"), "utf8")) as {
+      version: string;
+    }
+  ).version;
 }
 
 if (require.main === module) {

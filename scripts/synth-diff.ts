@@ -8,9 +8,8 @@
  * credentials, so it also runs for pull requests from forks. --markdown writes the PR comment.
  * Exit 0 when the comparison ran (changes or not), 1 when a graph could not be produced, 2 on usage errors.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 
@@ -21,6 +20,7 @@ import {
   renderMarkdown,
   renderText,
 } from "../tools/graph-diff";
+import { UnknownRefError, perStackAt } from "../tools/worktree";
 
 const ROOT = path.resolve(__dirname, "..");
 const USAGE =
@@ -51,28 +51,6 @@ function synthIn(dir: string, stack: string): GraphRow[] {
     throw new Error((run.stderr || run.stdout || `exit ${run.status}`).trim());
   }
   return JSON.parse(run.stdout) as GraphRow[];
-}
-
-/** Checks a ref out into a temporary worktree sharing this checkout's node_modules. */
-function withWorktree<T>(ref: string, fn: (dir: string) => T): T {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "synth-diff-"));
-  try {
-    execFileSync("git", ["rev-parse", "--verify", `${ref}^{commit}`], { cwd: ROOT, stdio: "pipe" });
-  } catch {
-    usage(
-      `--base/--head ${JSON.stringify(ref)} is not a commit in this repository (try origin/main, or fetch it first).`,
-    );
-  }
-  execFileSync("git", ["worktree", "add", "--detach", "--quiet", dir, ref], {
-    cwd: ROOT,
-    stdio: "pipe",
-  });
-  try {
-    fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
-    return fn(dir);
-  } finally {
-    execFileSync("git", ["worktree", "remove", "--force", dir], { cwd: ROOT, stdio: "pipe" });
-  }
 }
 
 function main(): void {
@@ -115,21 +93,13 @@ function main(): void {
       diff: diffGraphs(read(values["base-graph"]!), read(values["head-graph"]!)),
     });
   } else {
-    const graphs = (ref: string | undefined): Map<string, GraphRow[] | Error> => {
-      const collect = (dir: string) =>
-        new Map(
-          stacks.map((s): [string, GraphRow[] | Error] => {
-            process.stderr.write(
-              `synth:diff: synthesizing ${s} at ${ref ?? "the working tree"}...\n`,
-            );
-            try {
-              return [s, synthIn(dir, s)];
-            } catch (e) {
-              return [s, e as Error];
-            }
-          }),
-        );
-      return ref ? withWorktree(ref, collect) : collect(ROOT);
+    const graphs = (ref: string | undefined) => {
+      try {
+        return perStackAt(ref, stacks, (dir, s) => synthIn(dir, s), "synth:diff");
+      } catch (e) {
+        if (e instanceof UnknownRefError) usage(`--base/--head ${e.message}`);
+        throw e;
+      }
     };
     const base = graphs(values.base);
     const head = graphs(values.head);

@@ -14,7 +14,7 @@ import { T, baseline, without } from "./fixtures/policy/graph";
 
 const ROOT = path.join(__dirname, "..");
 const USAGE =
-  "usage: npm run policy:check -- --stack <dev|prod> [--program <entry.ts>] [--json] [--preview] [--graph <graph.json>]";
+  "usage: npm run policy:check -- --stack <dev|prod> [--program <entry.ts>] [--json] [--preview] [--graph <graph.json>] [--format table|json|sarif] [--output <file>] [--config <policy config.json>]";
 
 interface Run {
   code: number | null;

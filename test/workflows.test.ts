@@ -36,20 +36,26 @@ describe("GitHub workflows", () => {
   });
 
   for (const file of WORKFLOWS) {
-    it(`${file}: pins every action to an exact version and declares permissions per job`, () => {
+    it(`${file}: pins every action to a full commit SHA with its release tag, and declares permissions per job`, () => {
       const wf = load(file);
       expect(wf.permissions).to.deep.equal({ contents: "read" });
       for (const [name, job] of Object.entries(wf.jobs)) {
         expect(job.permissions, `${file} job ${name}`).to.be.an("object");
         for (const step of job.steps) {
           if (step.uses)
-            expect(step.uses, `${file} job ${name}`).to.match(/^[\w.-]+\/[\w.-]+@v\d+\.\d+\.\d+$/);
+            expect(step.uses, `${file} job ${name}`).to.match(/^[\w.-]+\/[\w./-]+@[0-9a-f]{40}$/);
         }
       }
+      // The YAML parser drops comments: read the tag comment from the text.
+      const uses = fs
+        .readFileSync(repo(".github/workflows", file), "utf8")
+        .split("\n")
+        .filter((l) => /^\s+(- )?uses: /.test(l));
+      for (const line of uses) expect(line, file).to.match(/@[0-9a-f]{40} # v\d+\.\d+\.\d+$/);
     });
   }
 
-  it("pull request: previews both stacks with the policy pack and comments the diff on the PR", () => {
+  it("pull request: previews both stacks with the policy pack, the diff in the job summary and the steps as JSON for the PR comment", () => {
     const preview = load("pull-request.yml").jobs.preview!;
     expect(preview.strategy?.matrix?.stack).to.deep.equal(["dev", "prod"]);
     expect(preview.concurrency).to.deep.equal({
@@ -64,7 +70,8 @@ describe("GitHub workflows", () => {
     const pulumi = preview.steps.find((s) => s.uses?.startsWith("pulumi/actions@"));
     expect(pulumi?.with).to.deep.include({
       command: "preview",
-      "comment-on-pr": true,
+      "comment-on-pr": false,
+      "comment-on-summary": true,
       diff: true,
       policyPacks: "policy",
       policyPackConfigs: "policy/${{ matrix.stack }}.json",
@@ -76,6 +83,10 @@ describe("GitHub workflows", () => {
     expect(preview.if).to.equal(
       "github.event.pull_request.head.repo.full_name == github.repository",
     );
+    const json = preview.steps.find((s) => s.run?.startsWith("pulumi preview --json"));
+    expect(json?.run).to.contain("> preview-${{ matrix.stack }}.json");
+    const artifact = preview.steps.find((s) => s.uses?.startsWith("actions/upload-artifact@"));
+    expect(artifact?.with).to.deep.include({ name: "preview-${{ matrix.stack }}" });
   });
 
   it("pull request: lints, typechecks, tests and runs the offline policy check for dev and prod", () => {
@@ -92,15 +103,50 @@ describe("GitHub workflows", () => {
     ]);
   });
 
-  it("pull request: the offline diff runs without credentials and updates one comment in place", () => {
-    const job = load("pull-request.yml").jobs["offline-diff"]!;
-    expect(job.permissions).to.deep.equal({ contents: "read", "pull-requests": "write" });
+  it("pull request: the offline PR comment runs without credentials, keeps the full report as an artifact and updates one comment in place", () => {
+    const job = load("pull-request.yml").jobs["pr-comment"]!;
+    expect([job.needs, job.if]).to.deep.equal(["preview", "always()"]);
+    expect(job.permissions).to.deep.equal({
+      contents: "read",
+      "pull-requests": "write",
+    });
     expect(job.steps.some((s) => s.uses?.startsWith("aws-actions/"))).to.equal(false);
-    const diff = job.steps.find((s) => s.run?.includes("synth:diff"));
-    expect(diff?.run).to.contain('--base "${{ github.event.pull_request.base.sha }}"');
+    const build = job.steps.find((s) => s.run?.includes("pr:comment"));
+    expect(build?.run).to.contain('--base "${{ github.event.pull_request.base.sha }}"');
+    expect(build?.run).to.contain("--full pr-comment-full.md");
+    expect(build?.run).to.contain("--preview-dir previews");
+    const previews = job.steps.find((s) => s.uses?.startsWith("actions/download-artifact@"));
+    expect(previews?.with).to.deep.include({ pattern: "preview-*", path: "previews" });
+    const artifact = job.steps.find((s) => s.uses?.startsWith("actions/upload-artifact@"));
+    expect(artifact?.with).to.deep.include({ name: "pr-report", path: "pr-comment-full.md" });
     const post = job.steps.find((s) => s.uses?.startsWith("actions/github-script@"));
-    expect(String(post?.with?.script)).to.contain("<!-- spotify-pipeline:synth-diff -->");
+    expect(String(post?.with?.script)).to.contain("<!-- spotify-pipeline:pr-report -->");
     expect(String(post?.with?.script)).to.contain("updateComment");
+  });
+
+  it("pull request: uploads the policy results of each stack as SARIF to code scanning", () => {
+    const job = load("pull-request.yml").jobs["code-scanning"]!;
+    expect(job.strategy?.matrix?.stack).to.deep.equal(["dev", "prod"]);
+    expect(job.permissions).to.deep.equal({ contents: "read", "security-events": "write" });
+    const check = job.steps.find((s) => s.run?.includes("policy:check"));
+    expect(check?.run).to.contain("--format sarif --output policy-${{ matrix.stack }}.sarif");
+    const upload = job.steps.find((s) => s.uses?.startsWith("github/codeql-action/upload-sarif@"));
+    expect(upload?.with).to.deep.equal({
+      sarif_file: "policy-${{ matrix.stack }}.sarif",
+      category: "policy-${{ matrix.stack }}",
+    });
+  });
+
+  it("deploy: attaches the compliance report of each stack as an artifact", () => {
+    const steps = load("deploy.yml").jobs.up!.steps;
+    expect(steps.find((s) => s.run?.includes("policy:report"))?.run).to.equal(
+      "npm run policy:report -- --stack ${{ matrix.stack }} --out-dir compliance",
+    );
+    const artifact = steps.find((s) => s.uses?.startsWith("actions/upload-artifact@"));
+    expect(artifact?.with).to.deep.include({
+      name: "compliance-${{ matrix.stack }}",
+      path: "compliance/",
+    });
   });
 
   it("deploy: dev then prod (one at a time), prod behind the protected production environment", () => {

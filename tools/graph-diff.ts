@@ -94,6 +94,21 @@ function cell(s: string): string {
   return s.replace(/\|/g, "\\|").replace(/\n/g, " ");
 }
 
+/** The Markdown table of a diff: one row per added or removed resource and per changed input. */
+export function diffTable(d: GraphDiff): string[] {
+  const lines = ["| | resource | input | before | after |", "|---|---|---|---|---|"];
+  for (const r of d.added) lines.push(`| + | \`${r.type}\` ${cell(r.name)} | | | |`);
+  for (const r of d.removed) lines.push(`| - | \`${r.type}\` ${cell(r.name)} | | | |`);
+  for (const r of d.changed) {
+    for (const c of r.changes) {
+      lines.push(
+        `| ~ | \`${r.type}\` ${cell(r.name)} | \`${cell(c.path)}\` | ${cell(short(c.before))} | ${cell(short(c.after))} |`,
+      );
+    }
+  }
+  return lines;
+}
+
 /** A Markdown report for a pull-request comment, one section per stack. */
 export function renderMarkdown(
   sections: { stack: string; diff?: GraphDiff; error?: string }[],
@@ -118,17 +133,7 @@ export function renderMarkdown(
       "",
     );
     if (total === 0) continue;
-    lines.push("| | resource | input | before | after |", "|---|---|---|---|---|");
-    for (const r of d.added) lines.push(`| + | \`${r.type}\` ${cell(r.name)} | | | |`);
-    for (const r of d.removed) lines.push(`| - | \`${r.type}\` ${cell(r.name)} | | | |`);
-    for (const r of d.changed) {
-      for (const c of r.changes) {
-        lines.push(
-          `| ~ | \`${r.type}\` ${cell(r.name)} | \`${cell(c.path)}\` | ${cell(short(c.before))} | ${cell(short(c.after))} |`,
-        );
-      }
-    }
-    lines.push("");
+    lines.push(...diffTable(d), "");
   }
   return lines.join("\n");
 }

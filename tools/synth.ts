@@ -9,6 +9,7 @@
 import * as fs from "node:fs";
 import { createHash } from "node:crypto";
 import * as path from "node:path";
+import { fileURLToPath } from "node:url";
 
 import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
@@ -65,6 +66,15 @@ export interface GraphResource {
   dependsOn: string[];
   /** Per input property, the URNs its value came from (what the policy engine uses to relate resources). */
   propertyDependencies: Record<string, string[]>;
+  /** Where the program declares it (only with `sourcePositions`). */
+  source?: SourcePosition;
+}
+
+/** A place in the program's TypeScript source: path relative to {@link ROOT}, 1-based line and column. */
+export interface SourcePosition {
+  file: string;
+  line: number;
+  column: number;
 }
 
 /** The result of one synthesis. */
@@ -90,6 +100,11 @@ export interface SynthesizeOptions {
   configOverrides?: Record<string, unknown>;
   /** Use exactly this config instead of reading `Pulumi.<stack>.yaml`. */
   config?: Record<string, unknown>;
+  /**
+   * Record where each resource is declared (`source`), mapping the call stack Pulumi records to
+   * the TypeScript source. Slower (source maps stay on): only SARIF output needs it. @default false
+   */
+  sourcePositions?: boolean;
 }
 
 /** Reads a stack file's config as Pulumi's raw config map (full keys, string values). */
@@ -385,6 +400,13 @@ interface RegisterRequest {
   getPropertydependenciesMap(): {
     forEach(fn: (value: { getUrnsList(): string[] }, key: string) => void): void;
   };
+  getStacktrace():
+    | {
+        getFramesList(): {
+          getPc(): { getUri(): string; getLine(): number; getColumn(): number } | undefined;
+        }[];
+      }
+    | undefined;
 }
 interface RegisterResponse {
   getUrn(): string;
@@ -397,6 +419,23 @@ function propertyDependencies(req: RegisterRequest): Record<string, string[]> {
     out[key] = value.getUrnsList();
   });
   return out;
+}
+
+/**
+ * The first frame of the resource's recorded call stack that is in the program's own source (not
+ * a dependency, not this tooling): where the resource is declared.
+ */
+function declaredAt(req: RegisterRequest): { source?: SourcePosition } {
+  for (const frame of req.getStacktrace()?.getFramesList() ?? []) {
+    const pc = frame.getPc();
+    if (!pc?.getUri().startsWith("file:")) continue;
+    const file = path.relative(ROOT, fileURLToPath(pc.getUri()));
+    if (file.startsWith("..") || /(^|\/)node_modules\//.test(file) || file.startsWith("tools/")) {
+      continue;
+    }
+    return { source: { file, line: pc.getLine(), column: pc.getColumn() } };
+  }
+  return {};
 }
 
 /** Drops the program's own modules from the require cache so the next run re-declares every resource. */
@@ -418,7 +457,9 @@ function forgetProgramModules(): void {
  */
 export function synthesize(opts: SynthesizeOptions): Promise<Graph> {
   // One mock monitor per process: syntheses run one after another, never interleaved.
-  const run = queue.then(() => withoutSourceMaps(() => synthesizeNow(opts)));
+  const run = queue.then(() =>
+    opts.sourcePositions ? synthesizeNow(opts) : withoutSourceMaps(() => synthesizeNow(opts)),
+  );
   queue = run.catch(() => undefined);
   return run;
 }
@@ -516,6 +557,7 @@ async function synthesizeNow(opts: SynthesizeOptions): Promise<Graph> {
           retainOnDelete: req.getRetainondelete(),
           dependsOn: req.getDependenciesList(),
           propertyDependencies: propertyDependencies(req),
+          ...(opts.sourcePositions ? declaredAt(req) : {}),
         });
       }
       cb(err, response);

@@ -130,6 +130,8 @@ async function executeStep(run: LocalRun): Promise<Ending | undefined> {
         bucket: LOCAL_RESOURCES.buckets.staging,
         key: `${INCOMING_PREFIX}${run.o.runId}/${MARKER_NAME}`,
       },
+      // --snapshot-date: a backfill, as `start-execution --input '{"snapshot_date": ...}'` is.
+      ...(run.o.snapshotDate !== undefined ? { snapshot_date: run.o.snapshotDate } : {}),
     },
     {
       context: executionContext(LOCAL_RESOURCES.stateMachineArn, run.o.runId),

@@ -31,6 +31,12 @@ import { GOLD_TABLE } from "../lib/etl";
 import { INCOMING_PREFIX, MARKER_NAME } from "../lib/iam/events";
 import { HISTORY_TABLE } from "../lib/history";
 import { loadQueries } from "../lib/queries";
+import {
+  DURATION_TRENDS,
+  MOST_POPULAR_ARTISTS,
+  TRACK_COUNTS_BY_ALBUM,
+  type VisualSpec,
+} from "../lib/visuals";
 import { runQuery, toCsv, type QueryResult } from "./queries";
 import {
   buildDefinition,
@@ -299,23 +305,9 @@ async function dashboardStep(
           timings_ms: stepTimings(run.timings),
           duration_ms: run.elapsed(),
         },
-        mostPopularArtists: dashboardRows<MostPopularArtistRow>(results, "most_popular_artists", [
-          "artist_name",
-          "total_tracks",
-          "artist_popularity",
-          "followers",
-        ]),
-        trackCountsByAlbum: dashboardRows<TrackCountByAlbumRow>(results, "track_counts_by_album", [
-          "album_name",
-          "artist_name",
-          "track_count",
-        ]),
-        durationTrendsByYear: dashboardRows<DurationTrendRow>(results, "duration_trends_by_year", [
-          "release_year",
-          "track_count",
-          "avg_duration_min",
-          "median_duration_min",
-        ]),
+        mostPopularArtists: dashboardRows<MostPopularArtistRow>(results, MOST_POPULAR_ARTISTS),
+        trackCountsByAlbum: dashboardRows<TrackCountByAlbumRow>(results, TRACK_COUNTS_BY_ALBUM),
+        durationTrendsByYear: dashboardRows<DurationTrendRow>(results, DURATION_TRENDS),
         generatedAt: new Date()
           .toISOString()
           .replace("T", " ")
@@ -398,8 +390,10 @@ function readSummaryIfAny(file: string): RunSummary | undefined {
   return JSON.parse(fs.readFileSync(file, "utf8")) as RunSummary;
 }
 
-/** A dashboard query's rows, after checking it returns the columns docs/contracts.md fixes. */
-function dashboardRows<T>(results: Map<string, QueryResult>, name: string, columns: string[]): T[] {
+/** A visual's query rows, after checking the query returns the columns lib/visuals.ts fixes. */
+export function dashboardRows<T>(results: Map<string, QueryResult>, visual: VisualSpec): T[] {
+  const name = visual.query;
+  const columns = visual.columns.map((c) => c.name);
   const result = results.get(name);
   if (!result) {
     throw new Error(`queries/${name}.sql is missing: the dashboard charts its result.`);

@@ -1,5 +1,4 @@
 import * as aws from "@pulumi/aws";
-import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
 
 import { GLUE_WORKER_TYPES } from "../lib/config";
@@ -12,7 +11,6 @@ import {
   GLUE_DIR,
   GLUE_VERSION,
   GOLD_TABLE,
-  INTERFACE_ENDPOINT_SERVICES,
   PROCESSED_PREFIXES,
   STAGING_INPUT_PREFIX,
   WAREHOUSE_PREFIXES,
@@ -22,6 +20,7 @@ import {
   securityConfigurationEncryption,
 } from "../lib/etl";
 import { glueCrawlerPolicy, glueJobPolicy, glueTrustPolicy } from "../lib/iam/etl";
+import { GlueNetwork } from "./network";
 
 /** Arguments of {@link GlueEtl}. */
 export interface GlueEtlArgs {
@@ -294,17 +293,17 @@ export class GlueEtl extends pulumi.ComponentResource {
     this.databaseArn = database.arn;
 
     // --- network isolation ---
-    let network:
-      | {
-          vpcId: pulumi.Output<string>;
-          subnetIds: pulumi.Output<string[]>;
-          securityGroupId: pulumi.Output<string>;
-          connection: aws.glue.Connection;
-          endpoints: aws.ec2.VpcEndpoint[];
-        }
-      | undefined;
+    let network: GlueNetwork | undefined;
     if (s.networkIsolation) {
-      network = this.isolatedNetwork(name, args, s.vpcCidr, s.availabilityZoneCount);
+      network = new GlueNetwork(
+        name,
+        {
+          region: args.region,
+          cidrBlock: s.vpcCidr,
+          availabilityZoneCount: s.availabilityZoneCount,
+        },
+        { parent: this, childAliasParent: this },
+      );
       this.vpcId = network.vpcId;
       this.connectionName = network.connection.name;
     }
@@ -472,175 +471,5 @@ export class GlueEtl extends pulumi.ComponentResource {
       connectionName: this.connectionName,
       vpcId: this.vpcId,
     });
-  }
-
-  /**
-   * The isolated network: an awsx VPC with isolated subnets only (no NAT, no internet route), an
-   * S3 gateway endpoint on every route table, interface endpoints with private DNS, a security
-   * group for the job and one for the endpoints, and the Glue NETWORK connection.
-   */
-  private isolatedNetwork(
-    name: string,
-    args: GlueEtlArgs,
-    cidrBlock: string,
-    availabilityZoneCount: number,
-  ) {
-    const child = { parent: this };
-    const vpc = new awsx.ec2.Vpc(
-      `${name}-vpc`,
-      {
-        cidrBlock,
-        numberOfAvailabilityZones: availabilityZoneCount,
-        subnetStrategy: "Auto",
-        subnetSpecs: [{ type: "Isolated", name: "glue" }],
-        natGateways: { strategy: "None" },
-        // Interface endpoints with private DNS need both.
-        enableDnsHostnames: true,
-        enableDnsSupport: true,
-      },
-      child,
-    );
-    const subnetIds = vpc.isolatedSubnetIds;
-    // Route tables and subnets are resource references of the remote component; their ids may
-    // be plain strings or outputs, which pulumi.all flattens either way.
-    const routeTableIds = vpc.routeTables.apply((tables) => pulumi.all(tables.map((t) => t.id)));
-    const firstSubnet: pulumi.Output<{ id: string; availabilityZone: string }> =
-      vpc.isolatedSubnets.apply((subnets) => {
-        const first = subnets[0];
-        if (!first) throw new Error(`GlueEtl "${name}": the isolated VPC has no subnet.`);
-        return pulumi.all([first.id, first.availabilityZone]).apply(([id, availabilityZone]) => ({
-          id,
-          availabilityZone,
-        }));
-      });
-
-    const jobSg = new aws.ec2.SecurityGroup(
-      `${name}-job-sg`,
-      {
-        vpcId: vpc.vpcId,
-        description: "Glue job ENIs: self-referencing traffic (Spark) and HTTPS to VPC endpoints",
-        revokeRulesOnDelete: true,
-      },
-      child,
-    );
-    const endpointSg = new aws.ec2.SecurityGroup(
-      `${name}-endpoints-sg`,
-      {
-        vpcId: vpc.vpcId,
-        description: "VPC interface endpoints: HTTPS from the Glue job only",
-        revokeRulesOnDelete: true,
-      },
-      child,
-    );
-
-    const s3Endpoint = new aws.ec2.VpcEndpoint(
-      `${name}-s3`,
-      {
-        vpcId: vpc.vpcId,
-        serviceName: `com.amazonaws.${args.region}.s3`,
-        vpcEndpointType: "Gateway",
-        routeTableIds,
-      },
-      child,
-    );
-    const interfaceEndpoints = INTERFACE_ENDPOINT_SERVICES.map(
-      (service) =>
-        new aws.ec2.VpcEndpoint(
-          `${name}-${service}`,
-          {
-            vpcId: vpc.vpcId,
-            serviceName: `com.amazonaws.${args.region}.${service}`,
-            vpcEndpointType: "Interface",
-            privateDnsEnabled: true,
-            subnetIds,
-            securityGroupIds: [endpointSg.id],
-          },
-          child,
-        ),
-    );
-
-    // Glue requires a self-referencing rule on all TCP ports (driver <-> executors).
-    new aws.vpc.SecurityGroupIngressRule(
-      `${name}-job-from-self`,
-      {
-        securityGroupId: jobSg.id,
-        referencedSecurityGroupId: jobSg.id,
-        ipProtocol: "tcp",
-        fromPort: 0,
-        toPort: 65535,
-        description: "Glue: all TCP between the job's own ENIs",
-      },
-      child,
-    );
-    new aws.vpc.SecurityGroupEgressRule(
-      `${name}-job-to-self`,
-      {
-        securityGroupId: jobSg.id,
-        referencedSecurityGroupId: jobSg.id,
-        ipProtocol: "tcp",
-        fromPort: 0,
-        toPort: 65535,
-        description: "Glue: all TCP between the job's own ENIs",
-      },
-      child,
-    );
-    new aws.vpc.SecurityGroupEgressRule(
-      `${name}-job-to-endpoints`,
-      {
-        securityGroupId: jobSg.id,
-        referencedSecurityGroupId: endpointSg.id,
-        ipProtocol: "tcp",
-        fromPort: 443,
-        toPort: 443,
-        description: "HTTPS to the interface endpoints (Glue, Logs, KMS, STS, CloudWatch)",
-      },
-      child,
-    );
-    new aws.vpc.SecurityGroupEgressRule(
-      `${name}-job-to-s3`,
-      {
-        securityGroupId: jobSg.id,
-        prefixListId: s3Endpoint.prefixListId,
-        ipProtocol: "tcp",
-        fromPort: 443,
-        toPort: 443,
-        description: "HTTPS to S3 through the gateway endpoint",
-      },
-      child,
-    );
-    new aws.vpc.SecurityGroupIngressRule(
-      `${name}-endpoints-from-job`,
-      {
-        securityGroupId: endpointSg.id,
-        referencedSecurityGroupId: jobSg.id,
-        ipProtocol: "tcp",
-        fromPort: 443,
-        toPort: 443,
-        description: "HTTPS from the Glue job",
-      },
-      child,
-    );
-
-    const connection = new aws.glue.Connection(
-      `${name}-network`,
-      {
-        connectionType: "NETWORK",
-        description: `spotify-pipeline ${name}: the isolated subnet the Glue job runs in`,
-        physicalConnectionRequirements: {
-          subnetId: firstSubnet.apply((subnet) => subnet.id),
-          availabilityZone: firstSubnet.apply((subnet) => subnet.availabilityZone),
-          securityGroupIdLists: [jobSg.id],
-        },
-      },
-      child,
-    );
-    return {
-      vpcId: vpc.vpcId,
-      // The job's ENIs go only into the connection's subnet.
-      subnetIds: firstSubnet.apply((subnet) => [subnet.id]),
-      securityGroupId: jobSg.id,
-      connection,
-      endpoints: [s3Endpoint, ...interfaceEndpoints],
-    };
   }
 }

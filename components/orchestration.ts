@@ -216,6 +216,12 @@ export class Orchestration extends pulumi.ComponentResource {
           logDestination: pulumi.interpolate`${this.logGroup.arn}:*`,
         },
         tracingConfiguration: { enabled: true },
+        // Definition and execution history encrypted with the pipeline key (sfn-encryption).
+        encryptionConfiguration: {
+          type: "CUSTOMER_MANAGED_KMS_KEY",
+          kmsKeyId: args.keyArn,
+          kmsDataKeyReusePeriodSeconds: 300,
+        },
       },
       // Step Functions checks the role's log-delivery permissions when it creates the machine.
       { parent: this, dependsOn: [rolePolicy] },

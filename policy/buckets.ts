@@ -5,7 +5,7 @@
  */
 import type { PolicyResource, ReportViolation, StackValidationArgs } from "@pulumi/policy";
 
-import { PURPOSE_TAG } from "./config";
+import { LOG_BUCKET_PURPOSE, PURPOSE_TAG } from "./config";
 import { at, known, propsOf, relatedTo, type Related } from "./support";
 
 /** Type tokens of @pulumi/aws 7.48.0 (the V2 names are deprecated aliases). */
@@ -100,6 +100,40 @@ export function relatedToBucket(
 export function purposeOf(bucket: PolicyResource): string | undefined {
   const v = known(at(propsOf(bucket), "tags", PURPOSE_TAG));
   return typeof v === "string" ? v : undefined;
+}
+
+/** Type tokens of object uploads (they land in a bucket through their `bucket` input). */
+export const OBJECT_TYPES = [
+  "aws:s3/bucketObject:BucketObject",
+  "aws:s3/bucketObjectv2:BucketObjectv2",
+];
+
+/**
+ * A bucket's purpose where the graph proves it. A log-bucket purpose (`access-logs`) is an
+ * exemption (SSE-S3, no versioning, no logging of its own), so it counts only when the bucket is
+ * the target of an aws.s3.BucketLogging of the stack and holds nothing else (no object uploads,
+ * no notifications); otherwise the bucket is judged as a data bucket.
+ * @throws UnknownValueError when the tags are unknown (preview).
+ */
+export function provenPurposeOf(
+  bucket: PolicyResource,
+  resources: readonly PolicyResource[],
+): string | undefined {
+  const purpose = purposeOf(bucket);
+  if (purpose !== LOG_BUCKET_PURPOSE) return purpose;
+  const keys = bucketKeysIn(resources);
+  const loggings = resources.filter((r) =>
+    (S3_TYPES.logging as readonly string[]).includes(r.type),
+  );
+  const target = relatedTo(bucket, loggings, "targetBucket", keys, S3_TYPES.bucket, {
+    byName: false,
+  }).matched.filter((l) => !relatedToBucket(bucket, [l], S3_TYPES.logging).matched.includes(l));
+  if (target.length === 0) return undefined;
+  const held = relatedToBucket(bucket, resources, [
+    ...OBJECT_TYPES,
+    "aws:s3/bucketNotification:BucketNotification",
+  ]).matched;
+  return held.length === 0 ? purpose : undefined;
 }
 
 /** "S3 bucket 'name'" or "S3 bucket 'name' (purpose access-logs)". */

@@ -27,6 +27,12 @@ export const defaultEnforcementLevel: EnforcementLevel = "mandatory";
  */
 export const PURPOSE_TAG = "spotify-pipeline:purpose";
 
+/**
+ * The purpose of the server access log bucket. It exempts a bucket from SSE-KMS, versioning and
+ * logging only where the graph proves it (policy/buckets.ts `provenPurposeOf`).
+ */
+export const LOG_BUCKET_PURPOSE = "access-logs";
+
 const purposes = (description: string, defaults: string[]) => ({
   type: "array" as const,
   items: { type: "string" as const, minLength: 1 },
@@ -45,13 +51,57 @@ export interface ResourceWildcardException {
   reason: string;
 }
 
+/** An allow-list entry: one exact value and why it is allowed (shown in reviews). */
+export interface Reasoned {
+  reason: string;
+}
+
+/**
+ * Schema of an allow-list whose entries each need a reason: a missing reason fails the config
+ * with "<path>: reason is required".
+ */
+const reasoned = (
+  description: string,
+  field: string,
+  value: Record<string, unknown>,
+  defaults: unknown[] = [],
+) => ({
+  type: "array" as const,
+  description,
+  items: {
+    type: "object" as const,
+    properties: {
+      [field]: value,
+      reason: {
+        type: "string" as const,
+        minLength: 20,
+        description: "Why this entry is allowed (at least 20 characters).",
+      },
+    },
+    required: [field, "reason"],
+    additionalProperties: false,
+  },
+  default: defaults,
+});
+
 /** Config of every policy that has one, by policy name. */
 export interface PolicyConfigs {
   "s3-bucket-sse-kms": { sseS3Purposes: string[] };
   "s3-bucket-versioning": { unversionedPurposes: string[] };
   "s3-bucket-lifecycle": { maxAbortIncompleteMultipartUploadDays: number };
   "s3-bucket-access-logging": { logBucketPurposes: string[] };
-  "iam-resource-wildcard": { exceptions: ResourceWildcardException[] };
+  "iam-no-wildcard-actions": { allowedActionPatterns: ({ pattern: string } & Reasoned)[] };
+  "iam-resource-wildcard": {
+    exceptions: ResourceWildcardException[];
+    allowedResourcePatterns: ({ pattern: string } & Reasoned)[];
+  };
+  "iam-foreign-access": {
+    accounts: string[];
+    trustedAccounts: ({ account: string } & Reasoned)[];
+    trustedOrganizations: ({ id: string } & Reasoned)[];
+  };
+  "cloudcontrol-resource-reviewed": { allowedTypeNames: ({ typeName: string } & Reasoned)[] };
+  "policy-bearing-types-reviewed": { allowedTypes: ({ type: string } & Reasoned)[] };
   "iam-trust-policy-principals": { allowedPrincipals: string[] };
   "iam-trust-confused-deputy": { requiredForServices: string[] };
   "iam-no-broad-managed-policies": { allowedManagedPolicies: string[] };
@@ -97,8 +147,88 @@ export const configSchemas: { [P in keyof PolicyConfigs]: PolicyConfigSchema } =
       ),
     },
   },
+  "iam-no-wildcard-actions": {
+    properties: {
+      allowedActionPatterns: reasoned(
+        "Action patterns (exact, case-insensitive) that may match more than one action, each with a reason.",
+        "pattern",
+        { type: "string", pattern: "^[a-zA-Z0-9*?-]+:[A-Za-z0-9*?]+$|^\\*$" },
+      ),
+    },
+  },
+  "iam-foreign-access": {
+    properties: {
+      accounts: {
+        type: "array",
+        items: { type: "string", pattern: "^\\d{12}$" },
+        uniqueItems: true,
+        description:
+          "This stack's AWS account ids: their principals and resources are not foreign. Empty means every account principal counts as foreign.",
+        default: [],
+      },
+      trustedAccounts: reasoned(
+        "Other accounts whose principals may be granted access, each with a reason.",
+        "account",
+        { type: "string", pattern: "^\\d{12}$" },
+      ),
+      trustedOrganizations: reasoned(
+        "AWS Organizations whose principals may be granted access (aws:PrincipalOrgID), each with a reason.",
+        "id",
+        { type: "string", pattern: "^o-[a-z0-9]{10,32}$" },
+      ),
+    },
+  },
+  "cloudcontrol-resource-reviewed": {
+    properties: {
+      allowedTypeNames: reasoned(
+        "Cloud Control type names the pack does not judge natively that the stack may create, each with a reason.",
+        "typeName",
+        { type: "string", pattern: "^[A-Za-z0-9]+::[A-Za-z0-9]+::[A-Za-z0-9]+$" },
+        [
+          {
+            typeName: "AWS::QuickSight::Dashboard",
+            reason:
+              "The optional QuickSight dashboard (components/dashboards.ts) is created through Cloud Control because @pulumi/aws omits its definition; its permissions name the stack's configured QuickSight principal, validated by lib/config.ts.",
+          },
+        ],
+      ),
+    },
+  },
+  "policy-bearing-types-reviewed": {
+    properties: {
+      allowedTypes: reasoned(
+        "Policy-bearing resource types the pack does not judge that the stack may create, each with a reason.",
+        "type",
+        { type: "string", pattern: "^aws:[a-zA-Z0-9]+/[a-zA-Z0-9]+:[A-Za-z0-9]+$" },
+        [
+          {
+            type: "aws:quicksight/dataSource:DataSource",
+            reason:
+              "The optional QuickSight data source (lib/quicksight.ts) grants permissions to the stack's configured QuickSight principal only, validated by lib/config.ts.",
+          },
+          {
+            type: "aws:quicksight/dataSet:DataSet",
+            reason:
+              "The optional QuickSight data set (lib/quicksight.ts) grants permissions to the stack's configured QuickSight principal only, validated by lib/config.ts.",
+          },
+        ],
+      ),
+    },
+  },
   "iam-resource-wildcard": {
     properties: {
+      allowedResourcePatterns: reasoned(
+        'Resource patterns "<service>:<resource segment>" (exact, case-insensitive, after the account) whose resource name may hold a wildcard, each with a reason.',
+        "pattern",
+        { type: "string", pattern: "^[a-z0-9-]+:.+$" },
+        [
+          {
+            pattern: "ec2:network-interface/*",
+            reason:
+              "Glue creates the job's elastic network interfaces at run time, so their ids cannot be named; the statements pin them with the stack's subnet and security group, ec2:Vpc and aws:TagKeys conditions.",
+          },
+        ],
+      ),
       exceptions: {
         type: "array",
         description:

@@ -3,9 +3,22 @@
  * CloudWatch Logs, KMS key rotation, Glue security configurations and their use, Athena
  * workgroups and the Glue Data Catalog.
  */
-import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import type {
+  PolicyResource,
+  ReportViolation,
+  ResourceValidationPolicy,
+  StackValidationPolicy,
+} from "@pulumi/policy";
 
-import { S3_TYPES, bucketLabel, bucketsOf, purposeOf, relatedToBucket, reportOn } from "./buckets";
+import {
+  OBJECT_TYPES,
+  S3_TYPES,
+  bucketLabel,
+  bucketsOf,
+  provenPurposeOf,
+  relatedToBucket,
+  reportOn,
+} from "./buckets";
 import { PURPOSE_TAG, configSchemas, policyConfig } from "./config";
 import {
   asList,
@@ -18,6 +31,7 @@ import {
   runChecks,
   show,
   propsOf,
+  relatedTo,
   unresolvedNote,
   type Snapshot,
 } from "./support";
@@ -33,8 +47,9 @@ export const s3BucketSseKms: StackValidationPolicy = {
     const { sseS3Purposes } = policyConfig("s3-bucket-sse-kms", args);
     const buckets = bucketsOf(args);
     checkEach(buckets, (bucket) => {
-      const purpose = purposeOf(bucket);
+      const purpose = provenPurposeOf(bucket, args.resources);
       const sseS3 = purpose !== undefined && sseS3Purposes.includes(purpose);
+      if (!sseS3) objectsKeepKms(bucket, args.resources, report);
       const what = bucketLabel(bucket, sseS3 ? purpose : undefined);
       const on = reportOn(report, bucket);
       const related = relatedToBucket(bucket, args.resources, S3_TYPES.encryption);
@@ -123,6 +138,35 @@ export const s3BucketSseKms: StackValidationPolicy = {
   },
 };
 
+/** Object uploads into a SSE-KMS bucket must not override its encryption with SSE-S3. */
+function objectsKeepKms(
+  bucket: PolicyResource,
+  resources: readonly PolicyResource[],
+  report: ReportViolation,
+): void {
+  checkEach(relatedToBucket(bucket, resources, OBJECT_TYPES).matched, (object) => {
+    const props = propsOf(object);
+    const sse = known(at(props, "serverSideEncryption"));
+    const key = at(props, "kmsKeyId");
+    const what = `S3 object '${object.name}' in ${bucketLabel(bucket)}`;
+    if (sse !== undefined && sse !== "aws:kms" && sse !== "aws:kms:dsse") {
+      report(
+        must(
+          what,
+          "keep the bucket's SSE-KMS encryption (leave serverSideEncryption unset or aws:kms)",
+          `serverSideEncryption ${show(sse)}`,
+        ),
+        object.urn,
+      );
+    } else if (typeof key === "string" && AWS_MANAGED_KEY.test(key)) {
+      report(
+        must(what, "keep the bucket's customer managed KMS key (kmsKeyId)", `kmsKeyId ${key}`),
+        object.urn,
+      );
+    }
+  });
+}
+
 /** A customer managed (or, for SQS, any) KMS key id check on one field. */
 function kmsKeyField(
   kind: string,
@@ -202,62 +246,110 @@ export const kmsKeyRotation: ResourceValidationPolicy = {
   }),
 };
 
+const SECURITY_CONFIGURATION = "aws:glue/securityConfiguration:SecurityConfiguration";
+
+/**
+ * What a security configuration leaves unencrypted, one `emit(requirement, found)` per part.
+ * @throws UnknownValueError after emitting the known parts, when a part is unknown (preview).
+ */
+function securityConfigurationProblems(
+  props: Snapshot,
+  emit: (requirement: string, found: string) => void,
+): void {
+  const parts: [string, string, string, string][] = [
+    ["s3Encryption", "s3EncryptionMode", "SSE-KMS", "S3 data"],
+    ["cloudwatchEncryption", "cloudwatchEncryptionMode", "SSE-KMS", "CloudWatch logs"],
+    ["jobBookmarksEncryption", "jobBookmarksEncryptionMode", "CSE-KMS", "job bookmarks"],
+  ];
+  runChecks(
+    parts.map(([block, modeField, wanted, data]) => () => {
+      const mode = known(at(props, "encryptionConfiguration", block, modeField));
+      const key = at(props, "encryptionConfiguration", block, "kmsKeyArn");
+      if (mode !== wanted || !isSet(key)) {
+        emit(
+          `encrypt ${data} with ${wanted} and a KMS key (${block}.${modeField}, ${block}.kmsKeyArn)`,
+          `${modeField} ${show(mode)}, kmsKeyArn ${isSet(key) ? "set" : "none"}`,
+        );
+      }
+    }),
+  );
+}
+
 /** Glue security configurations encrypt S3, CloudWatch and job bookmarks with KMS. */
 export const glueSecurityConfigurationKms: ResourceValidationPolicy = {
   name: "glue-security-configuration-kms",
   description:
     "Checks that every Glue security configuration encrypts S3 data (SSE-KMS), CloudWatch logs (SSE-KMS) and job bookmarks (CSE-KMS) with a KMS key.",
-  validateResource: ofType(
-    "aws:glue/securityConfiguration:SecurityConfiguration",
-    (props, args, report) => {
-      const what = `Glue security configuration '${args.name}'`;
-      const parts: [string, string, string, string][] = [
-        ["s3Encryption", "s3EncryptionMode", "SSE-KMS", "S3 data"],
-        ["cloudwatchEncryption", "cloudwatchEncryptionMode", "SSE-KMS", "CloudWatch logs"],
-        ["jobBookmarksEncryption", "jobBookmarksEncryptionMode", "CSE-KMS", "job bookmarks"],
-      ];
-      runChecks(
-        parts.map(([block, modeField, wanted, data]) => () => {
-          const mode = known(at(props, "encryptionConfiguration", block, modeField));
-          const key = at(props, "encryptionConfiguration", block, "kmsKeyArn");
-          if (mode !== wanted || !isSet(key)) {
-            report(
-              must(
-                what,
-                `encrypt ${data} with ${wanted} and a KMS key (${block}.${modeField}, ${block}.kmsKeyArn)`,
-                `${modeField} ${show(mode)}, kmsKeyArn ${isSet(key) ? "set" : "none"}`,
-              ),
-            );
-          }
-        }),
-      );
-    },
-  ),
+  validateResource: ofType(SECURITY_CONFIGURATION, (props, args, report) => {
+    securityConfigurationProblems(props, (requirement, found) =>
+      report(must(`Glue security configuration '${args.name}'`, requirement, found)),
+    );
+  }),
 };
 
-function usesSecurityConfiguration(kind: string) {
-  return (props: Snapshot, args: { name: string }, report: (m: string) => void) => {
-    const config = at(props, "securityConfiguration");
-    if (!isSet(config)) {
-      report(
-        must(
-          `${kind} '${args.name}'`,
-          "run with a Glue security configuration (securityConfiguration)",
-          "none",
-        ),
-      );
-    }
-  };
-}
+const GLUE_RUNNERS: Record<string, string> = {
+  "aws:glue/job:Job": "Glue job",
+  "aws:glue/crawler:Crawler": "Glue crawler",
+};
 
-/** Every Glue job and crawler uses a security configuration. */
-export const glueSecurityConfigurationRequired: ResourceValidationPolicy = {
+/**
+ * Every Glue job and crawler runs with a security configuration of this stack that encrypts
+ * everything: a name that resolves to nothing in the stack, or to a non-compliant one, fails.
+ */
+export const glueSecurityConfigurationRequired: StackValidationPolicy = {
   name: "glue-security-configuration-required",
-  description: "Checks that every Glue job and crawler runs with a Glue security configuration.",
-  validateResource: [
-    ofType("aws:glue/job:Job", usesSecurityConfiguration("Glue job")),
-    ofType("aws:glue/crawler:Crawler", usesSecurityConfiguration("Glue crawler")),
-  ],
+  description:
+    "Checks that every Glue job and crawler runs with a Glue security configuration of this stack that encrypts S3 data, CloudWatch logs and job bookmarks with KMS.",
+  validateStack: (args, report) => {
+    const configs = args.resources.filter((r) => r.type === SECURITY_CONFIGURATION);
+    const runners = args.resources.filter((r) => r.type in GLUE_RUNNERS);
+    const keys = (c: PolicyResource) => {
+      const name = at(propsOf(c), "name");
+      return typeof name === "string" ? [c.name, name] : [c.name];
+    };
+    checkEach(runners, (runner) => {
+      const what = `${GLUE_RUNNERS[runner.type]} '${runner.name}'`;
+      const value = at(propsOf(runner), "securityConfiguration");
+      if (!isSet(value)) {
+        report(
+          must(what, "run with a Glue security configuration (securityConfiguration)", "none"),
+          runner.urn,
+        );
+        return;
+      }
+      const used = configs.filter(
+        (c) =>
+          relatedTo(c, [runner], "securityConfiguration", keys, [SECURITY_CONFIGURATION]).matched
+            .length > 0,
+      );
+      if (used.length === 0) {
+        known(value); // unknown and unresolvable: cannot check during preview
+        report(
+          must(
+            what,
+            "run with a Glue security configuration created by this stack (aws.glue.SecurityConfiguration)",
+            `securityConfiguration ${show(value)}, which names none of the stack's (${configs.map((c) => `'${c.name}'`).join(", ") || "none"})`,
+          ),
+          runner.urn,
+        );
+        return;
+      }
+      for (const c of used) {
+        const problems: string[] = [];
+        securityConfigurationProblems(propsOf(c), (requirement) => problems.push(requirement));
+        if (problems.length > 0) {
+          report(
+            must(
+              what,
+              "run with a security configuration that encrypts S3 data, CloudWatch logs and job bookmarks with KMS",
+              `security configuration '${c.name}', which does not ${problems.join("; ")}`,
+            ),
+            runner.urn,
+          );
+        }
+      }
+    });
+  },
 };
 
 /** Athena workgroups enforce their configuration and encrypt results with KMS. */
@@ -340,6 +432,51 @@ export const glueDataCatalogEncryption: ResourceValidationPolicy = {
   ),
 };
 
+/** Athena databases (aws.athena.Database) encrypt their query results with KMS. */
+export const athenaDatabaseEncryption: ResourceValidationPolicy = {
+  name: "athena-database-encryption",
+  description:
+    "Checks that every Athena database created through aws.athena.Database encrypts the results of its creation query with KMS (encryptionConfiguration: SSE_KMS or CSE_KMS with a customer managed key).",
+  validateResource: ofType("aws:athena/database:Database", (props, args, report) => {
+    const option = known(at(props, "encryptionConfiguration", "encryptionOption"));
+    const key = at(props, "encryptionConfiguration", "kmsKey");
+    const what = `Athena database '${args.name}'`;
+    if (option !== "SSE_KMS" && option !== "CSE_KMS") {
+      report(
+        must(
+          what,
+          "encrypt with KMS (encryptionConfiguration.encryptionOption SSE_KMS or CSE_KMS, kmsKey)",
+          `encryptionOption ${show(option)}`,
+        ),
+      );
+    } else if (!isSet(key) || (typeof key === "string" && AWS_MANAGED_KEY.test(key))) {
+      report(
+        must(what, "use a customer managed KMS key (encryptionConfiguration.kmsKey)", show(key)),
+      );
+    }
+  }),
+};
+
+/** Step Functions state machines encrypt their data with a customer managed key. */
+export const sfnEncryption: ResourceValidationPolicy = {
+  name: "sfn-encryption",
+  description:
+    "Checks that every Step Functions state machine encrypts its definition and execution data with a customer managed KMS key (encryptionConfiguration type CUSTOMER_MANAGED_KMS_KEY, kmsKeyId).",
+  validateResource: ofType("aws:sfn/stateMachine:StateMachine", (props, args, report) => {
+    const type = known(at(props, "encryptionConfiguration", "type"));
+    const key = at(props, "encryptionConfiguration", "kmsKeyId");
+    if (type !== "CUSTOMER_MANAGED_KMS_KEY" || !isSet(key)) {
+      report(
+        must(
+          `State machine '${args.name}'`,
+          "encrypt with a customer managed KMS key (encryptionConfiguration: type CUSTOMER_MANAGED_KMS_KEY, kmsKeyId)",
+          `type ${show(type)}, kmsKeyId ${isSet(key) ? "set" : "none"}`,
+        ),
+      );
+    }
+  }),
+};
+
 /** The encryption policies, in report order. */
 export const encryptionPolicies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
   s3BucketSseKms,
@@ -351,4 +488,6 @@ export const encryptionPolicies: (ResourceValidationPolicy | StackValidationPoli
   glueSecurityConfigurationRequired,
   athenaWorkgroupEncryption,
   glueDataCatalogEncryption,
+  athenaDatabaseEncryption,
+  sfnEncryption,
 ];

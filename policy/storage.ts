@@ -11,7 +11,7 @@ import {
   bucketKeysIn,
   bucketLabel,
   bucketsOf,
-  purposeOf,
+  provenPurposeOf,
   relatedToBucket,
   reportOn,
 } from "./buckets";
@@ -147,10 +147,15 @@ function isAnyonePrincipal(s: Statement): boolean {
   return (s.Principal ?? []).some((p) => p.value === "*" && (p.kind === "*" || p.kind === "AWS"));
 }
 
-function deniesInsecureTransport(s: Statement): boolean {
+/**
+ * True when a statement denies s3:* to everyone without TLS on exactly the bucket's own ARN and
+ * `<arn>/*` (or "*"), for one of the bucket's names. Unknown ARNs (preview) count for one each.
+ */
+function deniesInsecureTransport(s: Statement, names: readonly string[]): boolean {
   if (s.Effect !== "Deny" || !isAnyonePrincipal(s)) return false;
   const actions = (s.Action ?? []).filter((a): a is string => typeof a === "string");
   if (!actions.some((a) => a === "*" || a.toLowerCase() === "s3:*")) return false;
+  if (Object.keys(s.Condition ?? {}).length !== 1) return false; // another condition narrows it
   const condition = Object.entries(s.Condition ?? {}).find(
     ([op]) => op.toLowerCase() === "bool",
   )?.[1];
@@ -159,15 +164,21 @@ function deniesInsecureTransport(s: Statement): boolean {
   )?.[1];
   const values = asList(value);
   if (!values.some((v) => v === false || v === "false")) return false;
-  // Resource must cover the bucket and its objects; unknown ARNs count for one of them each.
   const resources = s.Resource ?? [];
   const knownRes = resources.filter((r): r is string => typeof r === "string");
+  if (knownRes.includes("*")) return true;
   const unknownCount = resources.filter((r) => r instanceof Unknown).length;
-  const all = knownRes.includes("*");
-  const missing =
-    (all || knownRes.some((r) => r.endsWith("/*")) ? 0 : 1) +
-    (all || knownRes.some((r) => !r.endsWith("/*")) ? 0 : 1);
-  return missing <= unknownCount;
+  const arn = (name: string) =>
+    new RegExp(`^arn:aws[a-z-]*:s3:::${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`);
+  return [...names, ""].some((name) => {
+    const bucketArn = name === "" ? undefined : arn(name);
+    const objectsArn =
+      name === "" ? undefined : new RegExp(`${arn(name).source.slice(0, -1)}/\\*$`);
+    const missing =
+      (bucketArn && knownRes.some((r) => bucketArn.test(r)) ? 0 : 1) +
+      (objectsArn && knownRes.some((r) => objectsArn.test(r)) ? 0 : 1);
+    return missing <= unknownCount;
+  });
 }
 
 /** A bucket policy that denies requests without TLS. */
@@ -180,7 +191,7 @@ export const s3BucketTlsOnly: StackValidationPolicy = {
       const on = reportOn(report, bucket);
       const what = bucketLabel(bucket);
       const requirement =
-        'have a bucket policy that denies s3:* to Principal "*" on the bucket and its objects when aws:SecureTransport is false';
+        'have a bucket policy that denies s3:* to Principal "*" on exactly the bucket\'s ARN and <arn>/* when aws:SecureTransport is false';
       const related = relatedToBucket(bucket, args.resources, S3_TYPES.policy);
       const sources: { name: string; value: unknown }[] = related.matched.map((p) => ({
         name: `bucket policy '${p.name}'`,
@@ -204,7 +215,8 @@ export const s3BucketTlsOnly: StackValidationPolicy = {
           else throw e;
         }
       }
-      if (docs.some((d) => d.Statement.some(deniesInsecureTransport))) return;
+      const names = bucketKeysIn(args.resources)(bucket);
+      if (docs.some((d) => d.Statement.some((st) => deniesInsecureTransport(st, names)))) return;
       // A document unknown during preview may hold the statement: the engine reports it advisory.
       if (unknownDoc) throw unknownDoc;
       const found = sources
@@ -227,7 +239,7 @@ export const s3BucketVersioning: StackValidationPolicy = {
   validateStack: (args, report) => {
     const { unversionedPurposes } = policyConfig("s3-bucket-versioning", args);
     checkEach(bucketsOf(args), (bucket) => {
-      const purpose = purposeOf(bucket);
+      const purpose = provenPurposeOf(bucket, args.resources);
       if (purpose !== undefined && unversionedPurposes.includes(purpose)) return;
       const on = reportOn(report, bucket);
       const what = bucketLabel(bucket);
@@ -321,7 +333,7 @@ export const s3BucketAccessLogging: StackValidationPolicy = {
     const buckets = bucketsOf(args);
     const keys = bucketKeysIn(args.resources);
     checkEach(buckets, (bucket) => {
-      const purpose = purposeOf(bucket);
+      const purpose = provenPurposeOf(bucket, args.resources);
       if (purpose !== undefined && logBucketPurposes.includes(purpose)) return;
       const on = reportOn(report, bucket);
       const what = bucketLabel(bucket);
@@ -346,7 +358,7 @@ export const s3BucketAccessLogging: StackValidationPolicy = {
         );
         // A target outside the stack (an organization log bucket) cannot be checked here.
         if (!target) return;
-        const targetPurpose = purposeOf(target);
+        const targetPurpose = provenPurposeOf(target, args.resources);
         if (targetPurpose === undefined || !logBucketPurposes.includes(targetPurpose)) {
           on(
             must(

@@ -1,13 +1,15 @@
 /**
  * `npm run synth -- --stack <dev|prod> [--program <entry.ts>] [--json] [--preview]`
  *
- * Runs the Pulumi program under mocks with the stack's config and prints every resource (type,
- * name, parent, inputs): a readable tree, or JSON with --json. The offline counterpart of
+ * Runs the Pulumi program under mocks with the stack's config and prints every resource: a
+ * readable tree (type, name, parent, inputs), or with --json what a policy engine sees (URN,
+ * parent, inputs with auto-names, protection, dependencies, property dependencies; see
+ * `engineView`), which `npm run policy:check -- --graph <file>` reads back. The offline counterpart of
  * `pulumi preview`. Exit 0 on success, 2 on usage errors or a program that fails to run.
  */
 import { parseArgs } from "node:util";
 
-import { type GraphResource, synthesize } from "../tools/synth";
+import { type Graph, type GraphResource, mockOutputs, synthesize } from "../tools/synth";
 
 const USAGE =
   "usage: npm run synth -- --stack <dev|prod> [--program <entry.ts>] [--json] [--preview]";
@@ -50,6 +52,34 @@ export function renderTree(resources: GraphResource[]): string {
   return lines.join("\n");
 }
 
+/** Input fields the AWS provider fills with an auto-name when a program leaves them unset. */
+const AUTO_NAMED: readonly string[] = ["bucket", "name"];
+
+/**
+ * What a policy engine sees of each resource: type, name, URN, parent, its inputs with the
+ * provider's auto-names filled in (the physical names the mocks give, the same ones that appear
+ * in other resources' ARNs), protection, and the dependencies and property dependencies the
+ * engine hands stack policies. `npm run policy:check -- --graph <file>` reads it back.
+ */
+export function engineView(
+  graph: Graph,
+): (Omit<GraphResource, "parent"> & { parent: string | null })[] {
+  return graph.resources.map((resource) => {
+    // `parent: null` at the top level, as tools/graph-diff.ts reads rows.
+    const r = { ...resource, parent: resource.parent ?? null };
+    if (!r.custom || r.type.startsWith("pulumi:")) return r;
+    // Physical names do not depend on the region; ARNs are not inputs.
+    const { state } = mockOutputs(r.type, r.name, r.inputs, "");
+    const inputs = { ...r.inputs };
+    for (const field of AUTO_NAMED) {
+      if (inputs[field] === undefined && typeof state[field] === "string") {
+        inputs[field] = state[field];
+      }
+    }
+    return { ...r, inputs };
+  });
+}
+
 async function main(): Promise<void> {
   let values;
   try {
@@ -80,13 +110,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   if (values.json) {
-    const rows = graph.resources.map(({ type, name, parent, inputs }) => ({
-      type,
-      name,
-      parent: parent ?? null,
-      inputs,
-    }));
-    process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(engineView(graph), null, 2)}\n`);
   } else {
     process.stdout.write(
       `${renderTree(graph.resources)}\n\n${graph.resources.length} resources in stack "${graph.stack}" (${Math.round(graph.millis)} ms)\n`,

@@ -104,7 +104,16 @@ describe("GlueEtl wiring (whole program under mocks)", () => {
         expect(etl!.name).to.equal(etlName(stack));
         const mine = g.resources.filter((r) => r.name.startsWith(`${etlName(stack)}-`));
         expect(mine.length).to.be.greaterThan(10);
-        for (const r of mine) expect(r.parent, r.name).to.equal(etl!.urn);
+        // The isolated network (prod) is its own component under the GlueEtl; its resources
+        // keep their names and carry an alias to their former parent (components/network.ts).
+        const network = g.resources.filter(
+          (r) => r.type === "spotify-pipeline:network:GlueNetwork",
+        );
+        expect(network.map((n) => n.parent)).to.deep.equal(stack === "prod" ? [etl!.urn] : []);
+        const parents = new Set([etl!.urn, ...network.map((n) => n.urn)]);
+        for (const r of mine) expect(parents.has(r.parent!), r.name).to.equal(true);
+        const underNetwork = mine.filter((r) => r.parent === network[0]?.urn).map((r) => r.type);
+        expect(underNetwork.length).to.equal(stack === "prod" ? 15 : 0);
       });
 
       it("uploads the script, every SQL file and the contract under one content-hashed prefix", async () => {

@@ -66,6 +66,7 @@ describe("state machine role (lib/iam/states.ts)", () => {
       "PutRunMetrics",
       "DecryptRunSummaries",
       "EncryptNotifications",
+      "UseKeyForStateMachine",
       "DeliverLogs",
       "Tracing",
     ]);
@@ -155,6 +156,7 @@ describe("state machine role (lib/iam/states.ts)", () => {
     const only = statesRolePolicy({ ...ROLE_ARGS, taskResources: [RESOURCES.glueStartJobRunSync] });
     expect(only.Statement.map((x) => x.Sid)).to.deep.equal([
       "RunGlueJob",
+      "UseKeyForStateMachine",
       "DeliverLogs",
       "Tracing",
     ]);

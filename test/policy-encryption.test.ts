@@ -332,7 +332,7 @@ describe("policy: glue-security-configuration-kms", () => {
       const g = patch(baseline(), T.securityConfiguration, "glue-security", (i) => {
         i.encryptionConfiguration[block] = { [field]: "DISABLED" };
       });
-      expect(await check(g)).to.deep.equal([
+      expect(await only(policy, g)).to.deep.equal([
         mandatory(
           policy,
           T.securityConfiguration,
@@ -345,7 +345,7 @@ describe("policy: glue-security-configuration-kms", () => {
       const g = patch(baseline(), T.securityConfiguration, "glue-security", (i) => {
         delete i.encryptionConfiguration[block].kmsKeyArn;
       });
-      expect(await check(g)).to.deep.equal([
+      expect(await only(policy, g)).to.deep.equal([
         mandatory(
           policy,
           T.securityConfiguration,
@@ -406,9 +406,47 @@ describe("policy: glue-security-configuration-required", () => {
     ]);
   });
 
-  it("accepts a security configuration name that is unknown during preview", async () => {
+  it("resolves a name unknown during preview through the engine's property dependencies", async () => {
     const g = patch(baseline(), T.job, "etl", (i) => (i.securityConfiguration = UNKNOWN));
+    find(g, T.job, "etl").propertyDependencies = {
+      securityConfiguration: [find(g, T.securityConfiguration, "glue-security").urn],
+    };
     expect(await only(policy, g)).to.deep.equal([]);
+  });
+
+  it("cannot check a name unknown during preview that nothing resolves", async () => {
+    const g = patch(baseline(), T.job, "etl", (i) => (i.securityConfiguration = UNKNOWN));
+    const found = await only(policy, g);
+    expect(found.map((v) => v.level)).to.deep.equal(["advisory"]);
+    expect(found[0]!.message).to.include("can't be known during preview");
+  });
+
+  it("reports a security configuration name that is not in the stack", async () => {
+    const g = patch(baseline(), T.job, "etl", (i) => (i.securityConfiguration = "someone-elses"));
+    expect(await only(policy, g)).to.deep.equal([
+      mandatory(
+        policy,
+        T.job,
+        "etl",
+        "Glue job 'etl' must run with a Glue security configuration created by this stack (aws.glue.SecurityConfiguration); found securityConfiguration someone-elses, which names none of the stack's ('glue-security').",
+      ),
+    ]);
+  });
+
+  it("reports a job whose security configuration leaves bookmarks unencrypted", async () => {
+    const g = patch(baseline(), T.securityConfiguration, "glue-security", (i) => {
+      i.encryptionConfiguration.jobBookmarksEncryption = { jobBookmarksEncryptionMode: "DISABLED" };
+    });
+    expect((await only(policy, g)).map((v) => [v.name, v.message])).to.deep.equal([
+      [
+        "etl",
+        "Glue job 'etl' must run with a security configuration that encrypts S3 data, CloudWatch logs and job bookmarks with KMS; found security configuration 'glue-security', which does not encrypt job bookmarks with CSE-KMS and a KMS key (jobBookmarksEncryption.jobBookmarksEncryptionMode, jobBookmarksEncryption.kmsKeyArn).",
+      ],
+      [
+        "gold",
+        "Glue crawler 'gold' must run with a security configuration that encrypts S3 data, CloudWatch logs and job bookmarks with KMS; found security configuration 'glue-security', which does not encrypt job bookmarks with CSE-KMS and a KMS key (jobBookmarksEncryption.jobBookmarksEncryptionMode, jobBookmarksEncryption.kmsKeyArn).",
+      ],
+    ]);
   });
 });
 

@@ -89,7 +89,13 @@ describe("policy/evaluate: config like the Pulumi CLI", () => {
       (await evaluatePolicies(g, { stack })).map((v) => [v.policy, v.level]);
     expect(await levels("dev")).to.deep.equal([["s3-bucket-versioning", "advisory"]]);
     expect(await levels("prod")).to.deep.equal([["s3-bucket-versioning", "mandatory"]]);
-    expect(await levels("staging-test")).to.deep.equal([["s3-bucket-versioning", "mandatory"]]);
+    // Without a config file, iam-foreign-access knows no account: every account principal and
+    // resource is foreign (fail closed).
+    const defaults = await levels("staging-test");
+    expect(defaults.filter(([p]) => p !== "iam-foreign-access")).to.deep.equal([
+      ["s3-bucket-versioning", "mandatory"],
+    ]);
+    expect(defaults.filter(([p]) => p === "iam-foreign-access").length).to.be.greaterThan(5);
   });
 });
 

@@ -18,7 +18,7 @@ import { advisory, cannotCheck, check, mandatory } from "./fixtures/policy/run";
 const PAB_REQ =
   "must block public access with all four flags (blockPublicAcls, blockPublicPolicy, ignorePublicAcls, restrictPublicBuckets)";
 const TLS_REQ =
-  'must have a bucket policy that denies s3:* to Principal "*" on the bucket and its objects when aws:SecureTransport is false';
+  'must have a bucket policy that denies s3:* to Principal "*" on exactly the bucket\'s ARN and <arn>/* when aws:SecureTransport is false';
 
 const only = async (policy: string, graph = baseline(), stack = "prod") =>
   (await check(graph, { stack })).filter((v) => v.policy === policy);
@@ -242,6 +242,12 @@ describe("policy: s3-bucket-tls-only", () => {
     ["a specific principal", (s) => (s.Principal = { AWS: "arn:aws:iam::123456789012:root" })],
     ["objects only", (s) => (s.Resource = [`${stagingArn}/*`])],
     ["the bucket only", (s) => (s.Resource = stagingArn)],
+    ["one prefix only", (s) => (s.Resource = [stagingArn, `${stagingArn}/incoming/*`])],
+    ["another bucket", (s) => (s.Resource = ["arn:aws:s3:::other", "arn:aws:s3:::other/*"])],
+    [
+      "an extra condition that narrows it",
+      (s) => (s.Condition.StringEquals = { "aws:PrincipalAccount": "999999999999" }),
+    ],
   ];
   for (const [what, edit] of broken) {
     it(`reports a TLS statement with ${what}`, async () => {

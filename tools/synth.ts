@@ -480,6 +480,20 @@ async function synthesizeNow(opts: SynthesizeOptions): Promise<Graph> {
   const monitor = pulumi.runtime.getMonitor() as unknown as {
     registerResource(req: RegisterRequest, cb: Callback): Promise<void>;
   };
+  // The SDK's mock monitor keeps only the parent's last type in a child's URN; the engine keeps
+  // the parent's whole qualified type (`GlueEtl$GlueNetwork$awsx:ec2:Vpc` for a component inside
+  // a component), so URNs agree with a real deployment.
+  (monitor as unknown as { newUrn: (p: string, t: string, n: string) => string }).newUrn = (
+    parent,
+    type,
+    name,
+  ) => {
+    const parentType = parent ? parent.split("::")[2] : undefined;
+    // The stack is every resource's root parent, and no part of its children's types.
+    const qualified =
+      parentType && parentType !== "pulumi:pulumi:Stack" ? `${parentType}$${type}` : type;
+    return `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${qualified}::${name}`;
+  };
   const original = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req: RegisterRequest, cb: Callback) =>
     original(req, (err, response) => {

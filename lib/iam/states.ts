@@ -193,6 +193,20 @@ export function statesRolePolicy(args: StatesRolePolicyArgs): PolicyDocument {
       },
     });
   }
+  // The state machine is encrypted with the pipeline key: Step Functions uses it as the role
+  // (https://docs.aws.amazon.com/step-functions/latest/dg/encryption-at-rest.html).
+  const [, partition, , , account] = args.jobArn.split(":");
+  statements.push({
+    Sid: "UseKeyForStateMachine",
+    Effect: "Allow",
+    Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+    Resource: args.keyArn,
+    Condition: {
+      StringLike: {
+        "kms:EncryptionContext:aws:states:stateMachineArn": `arn:${partition}:states:${args.region}:${account}:stateMachine:*`,
+      },
+    },
+  });
   statements.push(
     { Sid: "DeliverLogs", Effect: "Allow", Action: [...LOG_DELIVERY_ACTIONS], Resource: "*" },
     { Sid: "Tracing", Effect: "Allow", Action: [...XRAY_ACTIONS], Resource: "*" },

@@ -245,7 +245,7 @@ new aws.iam.Role("planted-trust-principal", {
   // iam-trust-policy-principals
   assumeRolePolicy: doc({
     Effect: "Allow",
-    Principal: { AWS: "arn:aws:iam::999999999999:root" },
+    Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/ci` },
     Action: "sts:AssumeRole",
   }),
 });
@@ -277,17 +277,51 @@ new aws.sns.TopicPolicy("planted-topic-policy", {
   ),
 });
 
+new aws.kms.Grant("planted-foreign-grant", {
+  // iam-foreign-access
+  keyId: key.keyId,
+  granteePrincipal: "arn:aws:iam::999999999999:root",
+  operations: ["Decrypt"],
+});
+new aws.cloudcontrol.Resource("planted-cloudcontrol-bucket", {
+  // cloudcontrol-resource-reviewed
+  typeName: "AWS::S3::Bucket",
+  desiredState: JSON.stringify({
+    PublicAccessBlockConfiguration: {
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    },
+    OwnershipControls: { Rules: [{ ObjectOwnership: "BucketOwnerEnforced" }] },
+    VersioningConfiguration: { Status: "Enabled" },
+  }),
+});
+new aws.ecr.RepositoryPolicy("planted-unjudged-type", {
+  // policy-bearing-types-reviewed
+  repository: "planted",
+  policy: doc({
+    Effect: "Allow",
+    Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
+    Action: "ecr:BatchGetImage",
+  }),
+});
+
 // ------------------------------------------------------------------ planted: operations
 const machine = (
   name: string,
   logging: aws.types.input.sfn.StateMachineLoggingConfiguration,
   tracing: boolean,
+  encrypted = true,
 ) =>
   new aws.sfn.StateMachine(name, {
     roleArn: sfnRole.arn,
     definition: JSON.stringify({ StartAt: "Done", States: { Done: { Type: "Succeed" } } }),
     loggingConfiguration: logging,
     tracingConfiguration: { enabled: tracing },
+    ...(encrypted
+      ? { encryptionConfiguration: { type: "CUSTOMER_MANAGED_KMS_KEY", kmsKeyId: key.arn } }
+      : {}),
   });
 const logging = {
   level: "ERROR",
@@ -296,6 +330,13 @@ const logging = {
 };
 machine("planted-sfn-logging", { ...logging, level: "OFF" }, true); // sfn-logging
 machine("planted-sfn-tracing", logging, false); // sfn-tracing
+machine("planted-sfn-encryption", logging, true, false); // sfn-encryption
+new aws.athena.Database("planted_athena_database", {
+  // athena-database-encryption
+  name: "planted_athena_database",
+  bucket: "planted-results",
+  encryptionConfiguration: { encryptionOption: "SSE_S3" },
+});
 new aws.cloudwatch.LogGroup("planted-log-retention", { kmsKeyId: key.arn }); // log-group-retention
 new aws.cloudwatch.MetricAlarm("planted-alarm", {
   // alarm-actions

@@ -92,7 +92,7 @@ function reasonsOf(
  * the action, the ARN and every other key, the request is authorized by the package's own core
  * engine, exactly as `runSimulation` calls it, with the full context.
  */
-interface CoreModules {
+export interface CoreModules {
   authorize: (request: unknown) => RequestAnalysis;
   AwsRequestImpl: new (
     principal: string,
@@ -108,7 +108,7 @@ interface CoreModules {
 
 export let core: CoreModules | undefined;
 
-function coreModules(): CoreModules {
+export function coreModules(): CoreModules {
   if (core) return core;
   const dir = path.dirname(require.resolve("@cloud-copilot/iam-simulate"));
   const load = (rel: string): Record<string, unknown> => {

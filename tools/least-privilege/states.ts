@@ -106,6 +106,14 @@ export const STATE_MACHINE: RoleTable = {
       why: "SNS decrypts the data key on the publisher's behalf",
     },
     {
+      action: "kms:GenerateDataKey",
+      resource: "{key}",
+      context: { "kms:EncryptionContext:aws:states:stateMachineArn": "{stateMachine}" },
+      expect: "Allowed",
+      by: "identity:UseKeyForStateMachine",
+      why: "Step Functions encrypts the execution data of the state machine with the pipeline key",
+    },
+    {
       action: "cloudwatch:PutMetricData",
       resource: "*",
       context: { "cloudwatch:namespace": "SpotifyPipeline" },

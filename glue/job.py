@@ -46,7 +46,6 @@ for _folder in (str(Path(__file__).resolve().parent), os.getcwd()):
         sys.path.append(_folder)
 
 from job_io import (  # noqa: E402
-    ENTITIES,
     HEADER_SCAN_BYTES,
     HERE,
     SQL_FILE,
@@ -54,6 +53,7 @@ from job_io import (  # noqa: E402
     SqlStep,
     _raise_problems,
     _Storage,
+    contract_entities,
     contract_reasons,
     find_glue_files,
     inspect_inputs,
@@ -64,6 +64,7 @@ from job_io import (  # noqa: E402
     match_header,
     normalize_header,
     parse_csv_record,
+    write_one_sorted_file,
 )
 
 from job_audit import (  # noqa: E402
@@ -134,7 +135,7 @@ def register_raw_views(
     from pyspark.sql.types import StringType, StructField, StructType
 
     problems: list[tuple[str, str]] = []
-    for entity in ENTITIES:
+    for entity in contract_entities(contract):
         input_ = contract["inputs"][entity]
         location = join(input_dir, input_["file"])
         header = headers[entity]
@@ -210,12 +211,13 @@ def run_steps(spark: Any, contract: dict[str, Any], steps: list[SqlStep]) -> Non
 
 
 def write_parquet(spark: Any, table: str, location: str) -> None:
-    """Replaces ``location`` with ``table`` as Snappy Parquet (mode overwrite).
-
-    Quarantine tables (small, read by people) go to one file sorted on every column, NULLs last
-    like DuckDB's ``ORDER BY ALL``; silver and gold keep Spark's partitioning and order.
-    """
+    """Replaces ``location`` with ``table`` as Snappy Parquet (mode overwrite). Quarantine tables
+    (small, read by people) go to one file sorted on every column, NULLs last like DuckDB's
+    ``ORDER BY ALL``; gold to one fixed-name file sorted on ``track_id`` (reruns give the same
+    bytes, ``write_one_sorted_file``); silver keeps Spark's order."""
     frame = spark.table(table)
+    if table == GOLD_TABLE:
+        return write_one_sorted_file(frame, location, "track_id")
     if table.startswith("quarantine_"):
         # One partition sorted in place: no range-partitioning pass for a small table.
         order = [frame[c].asc_nulls_last() for c in frame.columns]
@@ -228,21 +230,20 @@ def build_summary(
     output: int,
     run_id: str,
     engine: str,
-    reasons: tuple[str, ...] | None = None,
+    contract: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Builds the run summary from ``run_counts`` rows and the rows written to gold (``output``),
-    and checks the accounting identity.
-
-    Same rules as local/etl.ts: reasons in contract order, reasons with no rows left out,
+    and checks the accounting identity. Same rules as local/etl.ts: files and reasons in the order
+    of ``contract`` (default glue/contract.json), reasons with no rows left out,
     ``input = accepted + rejected`` per file and ``output.tracks = accepted.albums``.
 
     Raises:
         RuntimeError: on an unknown reason or broken accounting (a bug in glue/sql).
     """
-    if reasons is None:
-        reasons = contract_reasons(load_contract(find_glue_files()[0]))
+    contract = contract or load_contract(find_glue_files()[0])
+    reasons, entities = contract_reasons(contract), contract_entities(contract)
     counts: dict[str, dict[str, int]] = {"input": {}, "accepted": {}}
-    found: dict[str, dict[str, int]] = {e: {} for e in ENTITIES}
+    found: dict[str, dict[str, int]] = {e: {} for e in entities}
     for section, entity, reason, count in rows:
         n = int(count)
         if section in ("input", "accepted"):
@@ -254,10 +255,10 @@ def build_summary(
                     f"{', '.join(reasons)} (glue/contract.json reasons)."
                 )
             found[entity][reason] = n
-    input_counts = {e: counts["input"].get(e, 0) for e in ENTITIES}
-    accepted = {e: counts["accepted"].get(e, 0) for e in ENTITIES}
+    input_counts = {e: counts["input"].get(e, 0) for e in entities}
+    accepted = {e: counts["accepted"].get(e, 0) for e in entities}
     rejected: dict[str, dict[str, int]] = {}
-    for entity in ENTITIES:
+    for entity in entities:
         rejected[entity] = {r: found[entity][r] for r in reasons if r in found[entity]}
         quarantined = sum(found[entity].values())
         if input_counts[entity] != accepted[entity] + quarantined:
@@ -405,7 +406,7 @@ def run(
         table = contract["summary"]["table"]
         counts = spark.sql(f"SELECT section, entity, reason, row_count FROM {table}").collect()
         summary = build_summary(
-            [tuple(r) for r in counts], gold_rows, run_id, engine, contract_reasons(contract)
+            [tuple(r) for r in counts], gold_rows, run_id, engine, contract
         )
         failed = sum(1 for g in gate_results if not g["passed"])
         elapsed_ms = (time.monotonic() - started) * 1000
@@ -436,7 +437,8 @@ def run(
         return summary
     finally:
         # The views read released blocks from here on: drop them with the blocks.
-        views = [contract["inputs"][e]["raw_view"] for e in ENTITIES] + [s.table for s in steps]
+        views = [contract["inputs"][e]["raw_view"] for e in contract_entities(contract)]
+        views += [s.table for s in steps]
         views.append("gate_limits")
         for view in views:
             spark.catalog.dropTempView(view)

@@ -13,7 +13,6 @@ import math
 import re
 from typing import Any
 
-GATE_FILES = ("albums", "artists", "tracks")
 FILE_GATES = ("max_rejected_pct", "max_rejected_pct_per_reason", "min_accepted_rows")
 GOLD_GATES = ("min_rows", "max_drop_pct")
 SNAPSHOT_DATE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
@@ -28,9 +27,10 @@ def merge_gates(contract: dict[str, Any], override: dict[str, Any] | None) -> di
     base = contract["quality_gates"]
     override = override or {}
     problems = [k for k in override if k not in ("files", "gold")]
-    files = {f: dict(base["files"][f]) for f in GATE_FILES}
+    # The gated files, in contract order (glue/contract.json quality_gates.files).
+    files = {f: dict(limits) for f, limits in base["files"].items()}
     for f, values in (override.get("files") or {}).items():
-        if f not in GATE_FILES:
+        if f not in files:
             problems.append(f"files.{f}")
             continue
         for key, value in values.items():
@@ -44,14 +44,14 @@ def merge_gates(contract: dict[str, Any], override: dict[str, Any] | None) -> di
             problems.append(f"gold.{key}")
         else:
             gold[key] = value
-    for f in GATE_FILES:
+    for f in files:
         for key in FILE_GATES:
             _check_value(f"files.{f}.{key}", files[f][key], key, problems)
     for key in GOLD_GATES:
         _check_value(f"gold.{key}", gold[key], key, problems)
     if problems:
         raise ValueError(
-            "--quality_gates must override only files.{albums,artists,tracks}."
+            f"--quality_gates must override only files.{{{','.join(files)}}}."
             "{max_rejected_pct, max_rejected_pct_per_reason (0-100), min_accepted_rows (>= 0)} "
             f"and gold.{{min_rows (>= 0), max_drop_pct (0-100)}}; found {', '.join(problems)} in "
             f"{json.dumps(override)}."
@@ -73,7 +73,7 @@ def gate_limit_rows(gates: dict[str, Any], previous_gold_rows: int | None) -> li
     """The rows of ``gate_limits`` (gate, file, threshold, baseline), as lib/quality-gates.ts
     ``gateLimits`` orders them."""
     rows: list[tuple] = []
-    for f in GATE_FILES:
+    for f in gates["files"]:
         for key in FILE_GATES:
             rows.append((key, f, float(gates["files"][f][key]), None))
     rows.append(("min_rows", "gold", float(gates["gold"]["min_rows"]), None))

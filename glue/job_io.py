@@ -15,12 +15,40 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-#: Input files of a batch, in contract order (lib/contract.ts ENTITIES checks the same list).
-ENTITIES = ("albums", "artists", "tracks")
 #: Bytes read to find and check a file's header.
 HEADER_SCAN_BYTES = 1 << 20
 SQL_FILE = re.compile(r"^\d{2}_([a-z][a-z0-9_]*)\.sql$")
 HERE = Path(__file__).resolve().parent
+
+
+#: The gold table's one Parquet file. Spark names part files ``part-NNNNN-<job UUID>-c000``,
+#: a new UUID per write; a fixed name (local/etl.ts writes the same) lets a rerun of a batch
+#: produce the same file, byte for byte.
+GOLD_FILE = "part-00000.snappy.parquet"
+
+
+def write_one_sorted_file(frame: Any, location: str, key: str, name: str = GOLD_FILE) -> None:
+    """Replaces ``location`` with ``frame`` as ONE Snappy Parquet file named ``name``, rows sorted
+    on ``key`` then every other column (NULLs last): the same rows always give the same bytes.
+
+    One partition (a shuffle, so the upstream stages keep their parallelism) sorted in place:
+    Spark's row order otherwise follows task scheduling, and a file per partition varies with
+    the partition count. The Parquet writer itself is deterministic (fixed ``created_by`` and
+    Spark metadata, no timestamps). The part file is then renamed (S3: a copy and a delete).
+    """
+    order = [frame[key].asc_nulls_last()]
+    order += [frame[c].asc_nulls_last() for c in frame.columns if c != key]
+    sorted_frame = frame.repartition(1).sortWithinPartitions(*order)
+    sorted_frame.write.mode("overwrite").option("compression", "snappy").parquet(location)
+    fs, folder = _Storage(frame.sparkSession)._hadoop(location)
+    parts = [s.getPath() for s in fs.listStatus(folder)]
+    parts = [p for p in parts if p.getName().endswith(".parquet")]
+    if len(parts) != 1:
+        names = sorted(p.getName() for p in parts)
+        raise RuntimeError(f"{location} must hold one Parquet file after the write; found {names}.")
+    target = folder.suffix(f"/{name}")
+    if parts[0].getName() != name and not fs.rename(parts[0], target):
+        raise RuntimeError(f"Could not rename {parts[0].toString()} to {target.toString()}.")
 
 
 class InputError(Exception):
@@ -96,6 +124,12 @@ def load_contract(file: Path) -> dict[str, Any]:
     if missing:
         raise ValueError(f"Dataset contract {file} is invalid: missing {', '.join(missing)}.")
     return contract
+
+
+def contract_entities(contract: dict[str, Any]) -> tuple[str, ...]:
+    """The input files of a batch, in contract order (glue/contract.json ``inputs``; lib/contract.ts
+    ENTITIES is checked against the same keys)."""
+    return tuple(contract["inputs"])
 
 
 def contract_reasons(contract: dict[str, Any]) -> tuple[str, ...]:
@@ -383,11 +417,11 @@ def inspect_inputs(
         raise InputError(
             f"Input folder {input_dir} does not exist or is not a folder: point the input path at "
             "the batch folder that holds albums.csv, artists.csv and tracks.csv.",
-            [contract["inputs"][e]["file"] for e in ENTITIES],
+            [contract["inputs"][e]["file"] for e in contract_entities(contract)],
         )
     problems: list[tuple[str, str]] = []
     headers: dict[str, list[str]] = {}
-    for entity in ENTITIES:
+    for entity in contract_entities(contract):
         input_ = contract["inputs"][entity]
         result = inspect_file(storage, input_, join(input_dir, input_["file"]), input_dir)
         if isinstance(result, str):

@@ -5,6 +5,8 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { GOLD_TABLE } from "./contract";
+import { HISTORY_TABLE } from "./history";
 
 /** The folder holding the query files: `<repo>/queries`. */
 export const QUERIES_DIR = path.resolve(__dirname, "..", "queries");
@@ -16,6 +18,12 @@ export const MAX_ANSWERS_LENGTH = 1024;
 /** Largest query file in bytes: an Athena named query's `queryString` takes up to 262144 bytes. */
 export const MAX_QUERY_BYTES = 262_144;
 
+/**
+ * The tables a query file may read: the current gold table (the default) and the snapshot
+ * history. A file that reads another names it on the optional third header line `-- reads: <table>`.
+ */
+export const QUERY_TABLES: readonly string[] = [GOLD_TABLE, HISTORY_TABLE];
+
 /** One query file. */
 export interface Query {
   /** File name without `.sql`, snake_case (e.g. `most_popular_artists`). */
@@ -26,6 +34,11 @@ export interface Query {
   title: string;
   /** From the header line `-- answers: ...`: the question the query answers. */
   answers: string;
+  /**
+   * The one table the query reads: the header line `-- reads: <table>`, else the gold table
+   * (`tracks`). The Trino check (glue/tests/test_queries_trino.py) proves the SQL reads only it.
+   */
+  reads: string;
   /** The file's exact contents, header included (deployed byte for byte as the named query). */
   sql: string;
 }
@@ -33,12 +46,14 @@ export interface Query {
 const SNAKE_CASE = /^[a-z][a-z0-9]*(_[a-z0-9]+)*$/;
 const TITLE_LINE = /^-- title: (.*)$/;
 const ANSWERS_LINE = /^-- answers: (.*)$/;
+const READS_LINE = /^-- reads:(.*)$/;
 
 function headerError(file: string, problem: string): Error {
   return new Error(
     `${file}: ${problem}. Every query file starts with two header lines:\n` +
       `-- title: <short title, at most ${MAX_TITLE_LENGTH} characters>\n` +
       `-- answers: <the question it answers, at most ${MAX_ANSWERS_LENGTH} characters>\n` +
+      `and optionally a third, -- reads: <${QUERY_TABLES.join(" or ")}> (default ${GOLD_TABLE}) ` +
       `(see queries/README.md).`,
   );
 }
@@ -74,7 +89,7 @@ function headerValue(
  * @param file path of the file (its base name gives the query name)
  * @param sql the file's exact text
  * @throws Error naming the file and the problem when the name is not snake_case, the header is
- *   missing or too long, there is no SQL after the header, the SQL ends with `;`, or the file is
+ *   missing or too long, a `-- reads:` line names a table not in {@link QUERY_TABLES}, there is no SQL after the header, the SQL ends with `;`, or the file is
  *   larger than Athena accepts.
  */
 export function parseQueryFile(file: string, sql: string): Query {
@@ -96,6 +111,14 @@ export function parseQueryFile(file: string, sql: string): Query {
   const lines = sql.split(/\r?\n/);
   const title = headerValue(file, lines[0], TITLE_LINE, "title", MAX_TITLE_LENGTH);
   const answers = headerValue(file, lines[1], ANSWERS_LINE, "answers", MAX_ANSWERS_LENGTH);
+  const readsLine = READS_LINE.exec(lines[2] ?? "");
+  const reads = readsLine ? (readsLine[1] ?? "").trim() : GOLD_TABLE;
+  if (!QUERY_TABLES.includes(reads)) {
+    throw headerError(
+      file,
+      `line 3 "-- reads:" must name one of ${QUERY_TABLES.join(", ")}; found ${JSON.stringify(reads)}`,
+    );
+  }
   const body = lines
     .slice(2)
     .filter((line) => !/^\s*(--.*)?$/.test(line))
@@ -110,7 +133,7 @@ export function parseQueryFile(file: string, sql: string): Query {
         `local run wraps the text in COPY (...) TO, where a ";" is a syntax error.`,
     );
   }
-  return { name, file, title, answers, sql };
+  return { name, file, title, answers, reads, sql };
 }
 
 /**

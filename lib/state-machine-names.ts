@@ -28,6 +28,12 @@ export const STATES = {
   checkMarker: "CheckMarker",
   rejectInput: "RejectInput",
   defaultRunId: "DefaultRunId",
+  resolveSnapshotDate: "ResolveSnapshotDate",
+  checkSnapshotDate: "CheckSnapshotDate",
+  defaultSnapshotDate: "DefaultSnapshotDate",
+  givenSnapshotDate: "GivenSnapshotDate",
+  validateSnapshotDate: "ValidateSnapshotDate",
+  rejectSnapshotDate: "RejectSnapshotDate",
   runGlueJob: TASK_STATES.runGlueJob,
   readRunSummary: TASK_STATES.readRunSummary,
   checkRunSummary: "CheckRunSummary",
@@ -75,6 +81,8 @@ export const CHOICE_RULE_LABELS = {
     "run_id given",
   ],
   CheckMarker: ["marker directly in its batch folder"],
+  CheckSnapshotDate: ["no snapshot_date", "snapshot_date is text"],
+  ValidateSnapshotDate: ["not YYYY-MM-DD", "after the start day"],
   CheckRunSummary: ["counts present"],
   CheckGates: ["every gate passed"],
   CheckCrawler: ["READY with a crawl newer than the baseline", "poll limit reached"],
@@ -182,10 +190,15 @@ export type StatesMachineMessage = SuccessNotification | FailureNotification;
 /**
  * Execution input, one of two forms: an explicit batch prefix (by hand, the schedule), or the
  * marker rule's `{ marker: { bucket, key } }` (lib/iam/events.ts) whose key is
- * `incoming/<batch>/_READY`. `run_id` defaults to the execution name.
+ * `incoming/<batch>/_READY`. `run_id` defaults to the execution name, `snapshot_date` to the UTC
+ * day the execution started.
  */
-export type ExecutionInput =
-  { run_id?: string; input_path: string } | { marker: { bucket: string; key: string } };
+export type ExecutionInput = (
+  { run_id?: string; input_path: string } | { marker: { bucket: string; key: string } }
+) & {
+  /** The run's snapshot date, `YYYY-MM-DD` (a backfill); defaults to the execution's start day. */
+  snapshot_date?: string;
+};
 
 /** SNS subjects of the two notifications. */
 export function notificationSubjects(pipelineName: string): { success: string; failure: string } {

@@ -33,6 +33,11 @@ export const PATH = {
   currentLastCrawl: "$.crawler.current.Crawler.LastCrawl",
   currentStart: "$.crawler.current.Crawler.LastCrawl.StartTime",
   currentStatus: "$.crawler.current.Crawler.LastCrawl.Status",
+  snapshot: "$.snapshot",
+  /** The run's snapshot date, once resolved (`YYYY-MM-DD`). */
+  snapshotDate: "$.snapshot.date",
+  /** The execution input's own `snapshot_date`, if any (read from the context object). */
+  givenSnapshotDate: "$.snapshot.input.snapshot_date",
   summary: "$.summary",
   summaryBody: "$.summary.body",
   failure: FAILURE_PATH,

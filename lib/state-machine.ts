@@ -7,7 +7,8 @@
  * definition is tested table-driven and executed in tests without AWS.
  *
  * Flow (see docs/workflow.md, generated from this definition by `npm run docs:workflow`):
- * CheckInput (an `input_path`, or the marker rule's `marker`) -> RunGlueJob (`glue:startJobRun.sync`)
+ * CheckInput (an `input_path`, or the marker rule's `marker`) -> ResolveSnapshotDate (the input's
+ * `snapshot_date` or the start day; lib/state-machine-snapshot.ts) -> RunGlueJob (`glue:startJobRun.sync`)
  * -> GetCrawlerBaseline -> StartCrawler -> poll (WaitForCrawler -> CountCrawlerPoll ->
  * GetCrawlerStatus -> CheckCrawler) -> CheckCrawlResult -> ReadRunSummary -> CheckRunSummary ->
  * NotifySuccess -> Succeeded. Every failure is stamped with its
@@ -30,6 +31,7 @@ import {
   type StateName,
 } from "./state-machine-names";
 import { auditStates } from "./state-machine-audit";
+import { snapshotDateStates } from "./state-machine-snapshot";
 import {
   GLUE_STATE_TIMEOUT_MARGIN_SECONDS,
   SDK_CALL_TIMEOUT_SECONDS,
@@ -42,7 +44,6 @@ import {
   CONSOLE_URL,
   MARKER_BATCH,
   PATH,
-  SNAPSHOT_DATE,
   catchAll,
   present,
   retrier,
@@ -51,6 +52,7 @@ import {
 
 export * from "./asl";
 export * from "./state-machine-names";
+export { SNAPSHOT_DATE_RULE } from "./state-machine-snapshot";
 export {
   GLUE_STATE_TIMEOUT_MARGIN_SECONDS,
   MAX_JOB_TIMEOUT_MINUTES,
@@ -75,8 +77,9 @@ export type {
 /**
  * Builds the state machine definition (Amazon States Language, JSONPath).
  *
- * Execution input: `{ "input_path": "s3://<staging>/incoming/<batch>/", "run_id"?: "<id>" }`; the
- * run id defaults to the execution name. The result is a fresh plain object, safe to serialize with
+ * Execution input: `{ "input_path": "s3://<staging>/incoming/<batch>/", "run_id"?: "<id>",
+ * "snapshot_date"?: "YYYY-MM-DD" }` (or the marker rule's input); the run id defaults to the
+ * execution name, the snapshot date to the UTC day the execution started. The result is a fresh plain object, safe to serialize with
  * `JSON.stringify` for `aws.sfn.StateMachine.definition`.
  *
  * @throws StateMachineParamsError listing every invalid parameter.
@@ -134,7 +137,7 @@ export function buildDefinition(params: StateMachineParams): AslDefinition {
           ],
           Next: STATES.rejectInput,
         },
-        { ...present(PATH.runId), Next: STATES.runGlueJob },
+        { ...present(PATH.runId), Next: STATES.resolveSnapshotDate },
       ],
       Default: STATES.defaultRunId,
     },
@@ -158,7 +161,7 @@ export function buildDefinition(params: StateMachineParams): AslDefinition {
         {
           Variable: PATH.markerKey,
           StringEqualsPath: "$.marker_key_of_batch",
-          Next: STATES.runGlueJob,
+          Next: STATES.resolveSnapshotDate,
         },
       ],
       Default: STATES.rejectInput,
@@ -183,7 +186,7 @@ export function buildDefinition(params: StateMachineParams): AslDefinition {
       Type: "Pass",
       Comment: "No run_id given: the execution name is the run id.",
       Parameters: { "run_id.$": "$$.Execution.Name", "input_path.$": PATH.inputPath },
-      Next: STATES.runGlueJob,
+      Next: STATES.resolveSnapshotDate,
     },
     RunGlueJob: {
       Type: "Task",
@@ -193,7 +196,7 @@ export function buildDefinition(params: StateMachineParams): AslDefinition {
       Resource: RESOURCES.glueStartJobRunSync,
       Parameters: {
         JobName: p.jobName,
-        Arguments: { ...jobArguments, "--mode": "write", "--snapshot_date.$": SNAPSHOT_DATE },
+        Arguments: { ...jobArguments, "--mode": "write", "--snapshot_date.$": PATH.snapshotDate },
         Timeout: p.jobTimeoutMinutes,
       },
       TimeoutSeconds: p.jobTimeoutMinutes * 60 + GLUE_STATE_TIMEOUT_MARGIN_SECONDS,
@@ -415,7 +418,7 @@ export function buildDefinition(params: StateMachineParams): AslDefinition {
     },
   };
 
-  const all = { ...main, ...auditStates(p, jobArguments, glueRetry) };
+  const all = { ...main, ...snapshotDateStates(), ...auditStates(p, jobArguments, glueRetry) };
   const missing = Object.values(STATES).filter((name) => all[name] === undefined);
   if (missing.length > 0) throw new Error(`buildDefinition lacks states ${missing.join(", ")}.`);
   // In the order of STATES (the order of the flow).

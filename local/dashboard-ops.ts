@@ -1,7 +1,7 @@
 /**
  * Data operations panels of `OUT/dashboard.html`: the run's quality gates (value, threshold,
  * passed) and, with two or more snapshots in the history table, how the top artists' popularity
- * and track count moved across snapshots (`queries/history/artist_popularity_by_snapshot.sql`).
+ * and track count moved across snapshots (`queries/artist_popularity_by_snapshot.sql`).
  * Added to the page `local/dashboard.ts` renders, before `</main>`.
  */
 import type { TopLevelSpec } from "vega-lite";
@@ -80,7 +80,7 @@ export async function historyPanel(
   return (
     `<section class="card wide" id="history"><h2>${title}</h2><p class="sub">${snapshots} ` +
     `snapshots; the artists with the most tracks in the latest one ` +
-    `(queries/history/artist_popularity_by_snapshot.sql)</p>` +
+    `(queries/artist_popularity_by_snapshot.sql)</p>` +
     `<figure role="img" aria-label="${title}">${svg}</figure></section>`
   );
 }

@@ -116,8 +116,7 @@ export async function glueJobHandler(run: LocalRun, input: JsonValue): Promise<J
   if (args["--mode"] === "publish") return publishJob(run, request.JobName, runId, args);
   const batchDir = stagingFolderOf(run, args["--input_path"] as string);
   const { engine } = run.o;
-  // Locally --snapshot-date stands in for the execution's start day.
-  const snapshotDate = run.o.snapshotDate ?? (args["--snapshot_date"] as string);
+  const snapshotDate = args["--snapshot_date"] as string;
   const gates = { ...JSON.parse(args["--quality_gates"] ?? "{}"), ...(run.o.gates ?? {}) };
   const job = {
     inputDir: batchDir,

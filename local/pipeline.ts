@@ -29,7 +29,14 @@ import * as path from "node:path";
 import type { StateMachine } from "aws-local-stepfunctions";
 import { GOLD_TABLE } from "../lib/etl";
 import { INCOMING_PREFIX, MARKER_NAME } from "../lib/iam/events";
-import { QUERIES_DIR, loadQueries } from "../lib/queries";
+import { HISTORY_TABLE } from "../lib/history";
+import { loadQueries } from "../lib/queries";
+import {
+  DURATION_TRENDS,
+  MOST_POPULAR_ARTISTS,
+  TRACK_COUNTS_BY_ALBUM,
+  type VisualSpec,
+} from "../lib/visuals";
 import { runQuery, toCsv, type QueryResult } from "./queries";
 import {
   buildDefinition,
@@ -130,6 +137,8 @@ async function executeStep(run: LocalRun): Promise<Ending | undefined> {
         bucket: LOCAL_RESOURCES.buckets.staging,
         key: `${INCOMING_PREFIX}${run.o.runId}/${MARKER_NAME}`,
       },
+      // --snapshot-date: a backfill, as `start-execution --input '{"snapshot_date": ...}'` is.
+      ...(run.o.snapshotDate !== undefined ? { snapshot_date: run.o.snapshotDate } : {}),
     },
     {
       context: executionContext(LOCAL_RESOURCES.stateMachineArn, run.o.runId),
@@ -214,7 +223,11 @@ function executionError(run: LocalRun, ending: Ending | undefined): RunError {
   };
 }
 
-/** Step 4: every query file on the gold Parquet -> `OUT/queries/<name>.csv`, all or nothing. */
+/**
+ * Step 4: every query file on the gold Parquet -> `OUT/queries/<name>.csv`, all or nothing. A
+ * query reads `tracks` (the current gold) or `tracks_history` (its `-- reads:` header): each is a
+ * view here, the history's with `snapshot_date` from the partition folders.
+ */
 async function queriesStep(run: LocalRun): Promise<Map<string, QueryResult>> {
   const { paths } = run;
   const results = new Map<string, QueryResult>();
@@ -228,10 +241,19 @@ async function queriesStep(run: LocalRun): Promise<Map<string, QueryResult>> {
         `CREATE OR REPLACE VIEW ${GOLD_TABLE} AS SELECT * FROM ` +
           `read_parquet(${sqlList(tableFiles(paths.gold))}, hive_partitioning = ${hive})`,
       );
+      const tables = new Set([GOLD_TABLE]);
+      if (snapshotCount(paths.history) > 0) {
+        const glob = path.join(paths.history, "snapshot_date=*", "*.parquet");
+        await connection.run(
+          `CREATE OR REPLACE VIEW ${HISTORY_TABLE} AS SELECT * FROM read_parquet('${glob}', ` +
+            `hive_partitioning = true, hive_types = {'snapshot_date': VARCHAR})`,
+        );
+        tables.add(HISTORY_TABLE);
+      }
       const partial = `${paths.queries}.partial`;
       fs.rmSync(partial, { recursive: true, force: true });
       fs.mkdirSync(partial, { recursive: true });
-      for (const query of loadQueries()) {
+      for (const query of loadQueries().filter((q) => tables.has(q.reads))) {
         let result: QueryResult;
         try {
           result = await runQuery(connection, query.sql);
@@ -244,15 +266,6 @@ async function queriesStep(run: LocalRun): Promise<Map<string, QueryResult>> {
         const csv = toCsv(result.rows, result.columns);
         fs.writeFileSync(path.join(partial, `${query.name}.csv`), csv);
       }
-      const history = await historyQuery(connection, paths.history);
-      if (history) {
-        results.set(HISTORY_QUERY, history);
-        fs.mkdirSync(path.join(partial, "history"), { recursive: true });
-        fs.writeFileSync(
-          path.join(partial, `${HISTORY_QUERY}.csv`),
-          toCsv(history.rows, history.columns),
-        );
-      }
       fs.renameSync(partial, paths.queries);
     },
     () =>
@@ -263,31 +276,13 @@ async function queriesStep(run: LocalRun): Promise<Map<string, QueryResult>> {
   return results;
 }
 
-/** The history query's name (under `queries/`) and its result file under `OUT/queries/`. */
-const HISTORY_QUERY = "history/artist_popularity_by_snapshot";
+/** The query the dashboard's history panel charts (it reads `tracks_history`). */
+const HISTORY_QUERY = "artist_popularity_by_snapshot";
 
-/**
- * Runs `queries/history/artist_popularity_by_snapshot.sql` over the history table (a view with
- * `snapshot_date` from the partition folders); undefined when nothing was published yet.
- */
-async function historyQuery(
-  connection: Awaited<ReturnType<LocalRun["duck"]>>,
-  historyDir: string,
-): Promise<QueryResult | undefined> {
-  if (!fs.existsSync(historyDir) || fs.readdirSync(historyDir).length === 0) return undefined;
-  const glob = path.join(historyDir, "snapshot_date=*", "*.parquet");
-  await connection.run(
-    `CREATE OR REPLACE VIEW tracks_history AS SELECT * FROM read_parquet('${glob}', ` +
-      `hive_partitioning = true, hive_types = {'snapshot_date': VARCHAR})`,
-  );
-  const sql = fs.readFileSync(path.join(QUERIES_DIR, `${HISTORY_QUERY}.sql`), "utf8");
-  try {
-    return await runQuery(connection, sql);
-  } catch (err) {
-    throw new Error(`queries/${HISTORY_QUERY}.sql failed on DuckDB: ${(err as Error).message}`, {
-      cause: err,
-    });
-  }
+/** Snapshot partitions in the history folder (`snapshot_date=YYYY-MM-DD/`). */
+function snapshotCount(historyDir: string): number {
+  if (!fs.existsSync(historyDir)) return 0;
+  return fs.readdirSync(historyDir).filter((d) => d.startsWith("snapshot_date=")).length;
 }
 
 /** Step 5: the dashboard from the three dashboard queries and the run's counts. */
@@ -310,23 +305,9 @@ async function dashboardStep(
           timings_ms: stepTimings(run.timings),
           duration_ms: run.elapsed(),
         },
-        mostPopularArtists: dashboardRows<MostPopularArtistRow>(results, "most_popular_artists", [
-          "artist_name",
-          "total_tracks",
-          "artist_popularity",
-          "followers",
-        ]),
-        trackCountsByAlbum: dashboardRows<TrackCountByAlbumRow>(results, "track_counts_by_album", [
-          "album_name",
-          "artist_name",
-          "track_count",
-        ]),
-        durationTrendsByYear: dashboardRows<DurationTrendRow>(results, "duration_trends_by_year", [
-          "release_year",
-          "track_count",
-          "avg_duration_min",
-          "median_duration_min",
-        ]),
+        mostPopularArtists: dashboardRows<MostPopularArtistRow>(results, MOST_POPULAR_ARTISTS),
+        trackCountsByAlbum: dashboardRows<TrackCountByAlbumRow>(results, TRACK_COUNTS_BY_ALBUM),
+        durationTrendsByYear: dashboardRows<DurationTrendRow>(results, DURATION_TRENDS),
         generatedAt: new Date()
           .toISOString()
           .replace("T", " ")
@@ -337,9 +318,7 @@ async function dashboardStep(
         gatesPanel(summary.gates),
         await historyPanel(
           (history?.rows ?? []) as unknown as HistoryRow[],
-          fs.existsSync(paths.history)
-            ? fs.readdirSync(paths.history).filter((d) => d.startsWith("snapshot_date=")).length
-            : 0,
+          snapshotCount(paths.history),
         ),
       ];
       writeAtomic(paths.dashboard, addOpsPanels(html, panels));
@@ -411,8 +390,10 @@ function readSummaryIfAny(file: string): RunSummary | undefined {
   return JSON.parse(fs.readFileSync(file, "utf8")) as RunSummary;
 }
 
-/** A dashboard query's rows, after checking it returns the columns docs/contracts.md fixes. */
-function dashboardRows<T>(results: Map<string, QueryResult>, name: string, columns: string[]): T[] {
+/** A visual's query rows, after checking the query returns the columns lib/visuals.ts fixes. */
+export function dashboardRows<T>(results: Map<string, QueryResult>, visual: VisualSpec): T[] {
+  const name = visual.query;
+  const columns = visual.columns.map((c) => c.name);
   const result = results.get(name);
   if (!result) {
     throw new Error(`queries/${name}.sql is missing: the dashboard charts its result.`);

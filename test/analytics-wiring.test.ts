@@ -6,6 +6,7 @@ import { expect } from "chai";
 import { Analytics } from "../components/analytics";
 import { Dashboards } from "../components/dashboards";
 import { quickSightAccessPolicy, quickSightTrustPolicy } from "../lib/iam/dashboards";
+import { HISTORY_TABLE } from "../lib/history";
 import { loadQueries } from "../lib/queries";
 import { customSql, dashboardDefinition, inputColumns, refreshSchedule } from "../lib/dashboards";
 import { VISUALS } from "../lib/visuals";
@@ -125,6 +126,14 @@ describe("Analytics and Dashboards wiring (whole program under mocks)", () => {
           });
           expect(n.parent).to.equal(component.urn);
         }
+        // The history query reads tracks_history, a table of that same database.
+        expect(queries.filter((q) => q.reads === HISTORY_TABLE).map((q) => q.name)).to.deep.equal([
+          "artist_popularity_by_snapshot",
+        ]);
+        const tables = byType(g, "aws:glue/catalogTable:CatalogTable");
+        expect(tables.find((t) => t.inputs.name === HISTORY_TABLE)?.inputs.databaseName).to.equal(
+          o.glueDatabaseName,
+        );
         expect(Object.keys(o.namedQueryIds).sort()).to.deep.equal(queries.map((q) => q.name));
         for (const id of Object.values(o.namedQueryIds)) {
           expect(id).to.match(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-8[0-9a-f]{3}-[0-9a-f]{12}$/);

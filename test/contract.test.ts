@@ -95,7 +95,7 @@ describe("dataset contract (glue/contract.json, lib/contract.ts)", () => {
       python,
       [
         "-c",
-        "import json, job; c = job.load_contract(job.find_glue_files()[0]); print(json.dumps([job.contract_reasons(c), job.ENTITIES]))",
+        "import json, job; c = job.load_contract(job.find_glue_files()[0]); print(json.dumps([job.contract_reasons(c), job.contract_entities(c)]))",
       ],
       { cwd: repo("glue"), encoding: "utf8" },
     );

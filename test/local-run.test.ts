@@ -35,6 +35,9 @@ const SUCCESS_STATES = [
   "CheckInput",
   "InputFromMarker",
   "CheckMarker",
+  "ResolveSnapshotDate",
+  "CheckSnapshotDate",
+  "DefaultSnapshotDate",
   "RunGlueJob",
   "ReadRunSummary",
   "CheckRunSummary",
@@ -213,12 +216,12 @@ describe("local run (npm start)", function () {
       ).to.equal(csv);
       expect(expected.reduce((s, r) => s + r.n, 0)).to.equal(run.output!.tracks);
       const written = fs.readdirSync(path.join(out, "queries")).sort();
-      expect(written).to.deep.equal(
-        [...loadQueries().map((q) => `${q.name}.csv`), "history"].sort(),
-      );
-      expect(fs.readdirSync(path.join(out, "queries", "history"))).to.deep.equal([
-        "artist_popularity_by_snapshot.csv",
-      ]);
+      // Every query file, the history query included (the run published one snapshot).
+      expect(written).to.deep.equal(loadQueries().map((q) => `${q.name}.csv`));
+      expect(written).to.include("artist_popularity_by_snapshot.csv");
+      expect(
+        fs.readFileSync(path.join(out, "queries", "artist_popularity_by_snapshot.csv"), "utf8"),
+      ).to.match(/^snapshot_date,artist_name,artist_popularity,track_count\r\n\d{4}-\d\d-\d\d,/);
     });
 
     it("renders the dashboard with the three charts and the run's counts", () => {
@@ -338,6 +341,9 @@ describe("local run (npm start)", function () {
         "CheckInput",
         "InputFromMarker",
         "CheckMarker",
+        "ResolveSnapshotDate",
+        "CheckSnapshotDate",
+        "DefaultSnapshotDate",
         "RunGlueJob",
         "RunGlueJobFailed",
         "CheckFailureCause",

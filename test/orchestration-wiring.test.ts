@@ -526,7 +526,14 @@ describe("Notifications, Orchestration and Monitoring wiring (under mocks)", () 
           Timeout: 120,
         },
       ]);
-      expect(run.states.slice(0, 3)).to.deep.equal(["CheckInput", "DefaultRunId", "RunGlueJob"]);
+      expect(run.states.slice(0, 6)).to.deep.equal([
+        "CheckInput",
+        "DefaultRunId",
+        "ResolveSnapshotDate",
+        "CheckSnapshotDate",
+        "DefaultSnapshotDate",
+        "RunGlueJob",
+      ]);
     });
 
     /** The S3 "Object Created" event of a marker upload (EventBridge's shape). */

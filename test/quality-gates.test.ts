@@ -523,6 +523,14 @@ describe("local run with --lake: an orphan spike fails, gold stays; crashes lose
       ...quiet,
     });
     expect(next.run.status).to.equal("SUCCEEDED");
+    // --snapshot-date travels in the execution input, as a cloud backfill's snapshot_date does.
+    expect(next.run.states.slice(3, 8)).to.deep.equal([
+      "ResolveSnapshotDate",
+      "CheckSnapshotDate",
+      "GivenSnapshotDate",
+      "ValidateSnapshotDate",
+      "RunGlueJob",
+    ]);
     expect(fs.readdirSync(path.join(lake, "datawarehouse", "tracks_history")).sort()).to.deep.equal(
       ["snapshot_date=2024-06-01", "snapshot_date=2024-06-02", "snapshot_date=2024-06-03"],
     );

@@ -4,9 +4,10 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
-import { loadQueries, parseQueryFile, QUERIES_DIR } from "../lib/queries";
-import { GOLD_COLUMNS, TYPE_NAMES } from "../lib/contract";
+import { loadQueries, parseQueryFile, QUERIES_DIR, QUERY_TABLES } from "../lib/queries";
+import { GOLD_COLUMNS, GOLD_TABLE, TYPE_NAMES } from "../lib/contract";
 import { VISUALS } from "../lib/visuals";
+import { HISTORY_TABLE } from "../lib/history";
 import { type QueryResult, runQuery, toCsv } from "../local/queries";
 
 const REPO = path.resolve(__dirname, "..");
@@ -21,6 +22,7 @@ const TRINO_FILE_TESTS = [
   "test_parses_as_trino",
   "test_round_trips_as_trino",
   "test_stays_in_shared_subset",
+  "test_reads_its_declared_table",
 ];
 
 /**
@@ -28,6 +30,65 @@ const TRINO_FILE_TESTS = [
  * README explains which row exercises what). A query file without an entry here fails the suite.
  */
 const EXPECTED: Record<string, QueryResult> = {
+  // Reads tracks_history (openGold: 2024-06-01 lacks trk11, popularity 5 lower). Every artist
+  // is in the top 10; the two "Echo" artists are kept apart and ordered by artist id.
+  artist_popularity_by_snapshot: {
+    columns: ["snapshot_date", "artist_name", "artist_popularity", "track_count"],
+    rows: [
+      {
+        snapshot_date: "2024-06-01",
+        artist_name: "Delta Nine",
+        artist_popularity: 75,
+        track_count: 3,
+      },
+      {
+        snapshot_date: "2024-06-02",
+        artist_name: "Delta Nine",
+        artist_popularity: 80,
+        track_count: 4,
+      },
+      { snapshot_date: "2024-06-01", artist_name: "Echo", artist_popularity: 35, track_count: 2 },
+      { snapshot_date: "2024-06-02", artist_name: "Echo", artist_popularity: 40, track_count: 2 },
+      { snapshot_date: "2024-06-01", artist_name: "Echo", artist_popularity: 50, track_count: 1 },
+      { snapshot_date: "2024-06-02", artist_name: "Echo", artist_popularity: 55, track_count: 1 },
+      {
+        snapshot_date: "2024-06-01",
+        artist_name: "Mara Sol",
+        artist_popularity: 35,
+        track_count: 2,
+      },
+      {
+        snapshot_date: "2024-06-02",
+        artist_name: "Mara Sol",
+        artist_popularity: 40,
+        track_count: 2,
+      },
+      {
+        snapshot_date: "2024-06-01",
+        artist_name: "Nova Lights",
+        artist_popularity: 75,
+        track_count: 4,
+      },
+      {
+        snapshot_date: "2024-06-02",
+        artist_name: "Nova Lights",
+        artist_popularity: 80,
+        track_count: 4,
+      },
+      {
+        snapshot_date: "2024-06-01",
+        artist_name: "The Quiet Hours",
+        artist_popularity: 60,
+        track_count: 3,
+      },
+      {
+        snapshot_date: "2024-06-02",
+        artist_name: "The Quiet Hours",
+        artist_popularity: 65,
+        track_count: 3,
+      },
+    ],
+  },
   seed_total_tracks_by_artist: {
     columns: ["artist_name", "total_tracks"],
     rows: [
@@ -184,6 +245,14 @@ async function openGold(csvFiles: string[], workDir: string): Promise<Gold> {
   await connection.run(`COPY tracks TO ${sqlString(parquet)} (FORMAT parquet, COMPRESSION snappy)`);
   await connection.run("DROP TABLE tracks");
   await connection.run(`CREATE VIEW tracks AS SELECT * FROM read_parquet(${sqlString(parquet)})`);
+  // The snapshot history: 2024-06-02 is the fixture; 2024-06-01 lacks trk11 (Delta Nine) and
+  // every artist was 5 points less popular. snapshot_date is text, as the partition key.
+  await connection.run(
+    `CREATE VIEW ${HISTORY_TABLE} AS ` +
+      "SELECT *, '2024-06-02' AS snapshot_date FROM tracks UNION ALL " +
+      "SELECT * REPLACE (artist_popularity - 5 AS artist_popularity), '2024-06-01' AS snapshot_date " +
+      "FROM tracks WHERE track_id <> 'trk11'",
+  );
   return {
     connection,
     close: () => {
@@ -208,6 +277,7 @@ describe("Athena queries (queries/*.sql, lib/queries.ts)", () => {
   describe("loadQueries", () => {
     it("loads every query file, sorted by name, with the file's exact text", () => {
       expect(queries.map((q) => q.name)).to.deep.equal([
+        "artist_popularity_by_snapshot",
         "dq_duplicate_track_ids",
         "dq_null_keys",
         "duration_trends_by_year",
@@ -247,8 +317,28 @@ describe("Athena queries (queries/*.sql, lib/queries.ts)", () => {
       });
     });
 
+    it("reads the table a query reads: the -- reads: line, else the gold table", () => {
+      const reads = Object.fromEntries(queries.map((q) => [q.name, q.reads]));
+      expect(reads).to.deep.equal({
+        ...Object.fromEntries(queries.map((q) => [q.name, GOLD_TABLE])),
+        artist_popularity_by_snapshot: HISTORY_TABLE,
+      });
+      expect(QUERY_TABLES).to.deep.equal(["tracks", "tracks_history"]);
+      const q = parseQueryFile(
+        "/q/h.sql",
+        "-- title: T\n-- answers: A\n-- reads:  tracks \nSELECT 1",
+      );
+      expect(q.reads).to.equal("tracks");
+    });
+
     const header = "-- title: T\n-- answers: A\n";
     const invalid: [string, string, string, RegExp][] = [
+      [
+        "a -- reads: line naming another table",
+        "/q/albums.sql",
+        `${header}-- reads: albums\nSELECT 1`,
+        /^\/q\/albums\.sql: line 3 "-- reads:" must name one of tracks, tracks_history; found "albums"\. Every query file starts with two header lines:/,
+      ],
       [
         "no header",
         "/q/no_header.sql",

@@ -15,6 +15,7 @@ import {
   executionContext,
   resolveStateMachineParams,
   runSummaryKey,
+  SNAPSHOT_DATE_RULE,
   StateMachineParamsError,
   STATES,
   taskResources,
@@ -131,6 +132,9 @@ const PUBLISH_ARGS = {
 };
 const CRAWLER_REQUEST = { Name: "spotify-pipeline-test-crawler" };
 const JOB_RUN = { Id: "jr_abc123", JobName: "spotify-pipeline-test-etl", JobRunState: "SUCCEEDED" };
+
+/** States that resolve the snapshot date when the input gives none (the execution's start day). */
+const DEFAULT_SNAPSHOT = ["ResolveSnapshotDate", "CheckSnapshotDate", "DefaultSnapshotDate"];
 
 /** The audit states of a run whose gates pass: summary, metrics, gates, publish. */
 const AUDIT = ["ReadRunSummary", "CheckRunSummary", "PutRunMetrics", "CheckGates", "PublishGold"];
@@ -504,10 +508,16 @@ describe("state machine definition", () => {
           "--pipeline_name": "spotify-pipeline-test",
           "--quality_gates": "{}",
           "--mode": "write",
-          "--snapshot_date.$":
-            "States.ArrayGetItem(States.StringSplit($$.Execution.StartTime, 'T'), 0)",
+          "--snapshot_date.$": "$.snapshot.date",
         },
         Timeout: 120,
+      });
+      expect(def.States.ResolveSnapshotDate).to.deep.include({
+        Parameters: {
+          "input.$": "$$.Execution.Input",
+          "default.$": "States.ArrayGetItem(States.StringSplit($$.Execution.StartTime, 'T'), 0)",
+          "started.$": "$$.Execution.StartTime",
+        },
       });
       expect(def.States.WaitForCrawler).to.deep.include({ Type: "Wait", Seconds: 10 });
       const check = def.States.CheckCrawler!;
@@ -661,6 +671,7 @@ describe("state machine definition", () => {
       expect(out.states).to.deep.equal([
         "CheckInput",
         "DefaultRunId",
+        ...DEFAULT_SNAPSHOT,
         "RunGlueJob",
         ...crawlAndNotify(3),
       ]);
@@ -686,7 +697,12 @@ describe("state machine definition", () => {
         { GetCrawlerBaseline: () => crawler("READY") },
       );
       expect(out.status).to.equal("SUCCEEDED");
-      expect(out.states).to.deep.equal(["CheckInput", "RunGlueJob", ...crawlAndNotify(1)]);
+      expect(out.states).to.deep.equal([
+        "CheckInput",
+        ...DEFAULT_SNAPSHOT,
+        "RunGlueJob",
+        ...crawlAndNotify(1),
+      ]);
       expect(out.calls.RunGlueJob).to.deep.equal([
         { ...GLUE_ARGS, Arguments: { ...GLUE_ARGS.Arguments, "--run_id": "batch-7-rerun" } },
       ]);
@@ -710,6 +726,7 @@ describe("state machine definition", () => {
       expect(out.states).to.deep.equal([
         "CheckInput",
         "DefaultRunId",
+        ...DEFAULT_SNAPSHOT,
         "RunGlueJob",
         "RunGlueJobFailed",
         ...FAILURE_TAIL,
@@ -732,6 +749,7 @@ describe("state machine definition", () => {
       expect(out.states).to.deep.equal([
         "CheckInput",
         "DefaultRunId",
+        ...DEFAULT_SNAPSHOT,
         "RunGlueJob",
         ...crawlAndNotify(1),
       ]);
@@ -775,6 +793,7 @@ describe("state machine definition", () => {
       expect(out.states).to.deep.equal([
         "CheckInput",
         "DefaultRunId",
+        ...DEFAULT_SNAPSHOT,
         "RunGlueJob",
         ...crawlAndNotify(2),
       ]);
@@ -799,6 +818,7 @@ describe("state machine definition", () => {
       expect(out.states).to.deep.equal([
         "CheckInput",
         "DefaultRunId",
+        ...DEFAULT_SNAPSHOT,
         "RunGlueJob",
         ...AUDIT,
         "GetCrawlerBaseline",
@@ -836,6 +856,7 @@ describe("state machine definition", () => {
       expect(out.states).to.deep.equal([
         "CheckInput",
         "DefaultRunId",
+        ...DEFAULT_SNAPSHOT,
         "RunGlueJob",
         ...AUDIT,
         "GetCrawlerBaseline",
@@ -867,6 +888,7 @@ describe("state machine definition", () => {
       expect(out.states).to.deep.equal([
         "CheckInput",
         "DefaultRunId",
+        ...DEFAULT_SNAPSHOT,
         "RunGlueJob",
         "ReadRunSummary",
         "ReadRunSummaryFailed",
@@ -925,6 +947,7 @@ describe("state machine definition", () => {
       expect(out.states).to.deep.equal([
         "CheckInput",
         "DefaultRunId",
+        ...DEFAULT_SNAPSHOT,
         "RunGlueJob",
         "ReadRunSummary",
         "CheckRunSummary",
@@ -972,6 +995,7 @@ describe("state machine definition", () => {
       expect(out.states).to.deep.equal([
         "CheckInput",
         "DefaultRunId",
+        ...DEFAULT_SNAPSHOT,
         "RunGlueJob",
         ...AUDIT,
         "PublishGoldFailed",
@@ -1010,6 +1034,7 @@ describe("state machine definition", () => {
         "CheckInput",
         "InputFromMarker",
         "CheckMarker",
+        ...DEFAULT_SNAPSHOT,
         "RunGlueJob",
         ...crawlAndNotify(1),
       ]);
@@ -1063,6 +1088,83 @@ describe("state machine definition", () => {
       });
     }
 
+    const GIVEN_SNAPSHOT = [
+      "ResolveSnapshotDate",
+      "CheckSnapshotDate",
+      "GivenSnapshotDate",
+      "ValidateSnapshotDate",
+    ];
+    const backfills: Array<[string, JsonValue, string[]]> = [
+      [
+        "an input_path",
+        { input_path: INPUT_PATH, snapshot_date: "2024-05-01" },
+        ["CheckInput", "DefaultRunId"],
+      ],
+      [
+        "a run_id",
+        { input_path: INPUT_PATH, run_id: EXECUTION_NAME, snapshot_date: "2024-05-01" },
+        ["CheckInput"],
+      ],
+      [
+        "the marker rule's input (the local run's --snapshot-date)",
+        {
+          marker: { bucket: "spotify-pipeline-test-staging", key: "incoming/batch-7/_READY" },
+          snapshot_date: "2024-05-01",
+        },
+        ["CheckInput", "InputFromMarker", "CheckMarker"],
+      ],
+      [
+        "today's date",
+        { input_path: INPUT_PATH, snapshot_date: TODAY },
+        ["CheckInput", "DefaultRunId"],
+      ],
+    ];
+    for (const [title, input, head] of backfills) {
+      it(`backfill: a snapshot_date beside ${title} is the job's snapshot date`, async () => {
+        const out = await execute(input);
+        expect(out.status).to.equal("SUCCEEDED");
+        expect(out.states.slice(0, head.length + GIVEN_SNAPSHOT.length + 1)).to.deep.equal([
+          ...head,
+          ...GIVEN_SNAPSHOT,
+          "RunGlueJob",
+        ]);
+        const date = (input as { snapshot_date: string }).snapshot_date;
+        expect(out.calls.RunGlueJob).to.deep.equal([
+          { ...GLUE_ARGS, Arguments: { ...GLUE_ARGS.Arguments, "--snapshot_date": date } },
+        ]);
+      });
+    }
+
+    const badSnapshotDates: Array<[string, JsonValue]> = [
+      ["slashes", "2024/05/01"],
+      ["a one-digit month", "2024-5-01"],
+      ["month 13", "2024-13-01"],
+      ["day 32", "2024-05-32"],
+      ["a two-digit year", "24-05-01"],
+      ["a timestamp", "2024-05-01T00:00:00Z"],
+      ["an empty string", ""],
+      ["a number", 20240501],
+      ["null", null],
+      ["an object", { year: 2024 }],
+      ["a day after the execution started", "2999-01-01"],
+    ];
+    for (const [title, value] of badSnapshotDates) {
+      it(`rejects a snapshot_date with ${title}, naming the value, before running the job`, async () => {
+        const input = { input_path: INPUT_PATH, snapshot_date: value };
+        const out = await execute(input);
+        expect(out.status).to.equal("FAILED");
+        expect(out.states.at(-FAILURE_TAIL.length - 1)).to.equal("RejectSnapshotDate");
+        expect(out.calls.RunGlueJob).to.equal(undefined);
+        const cause = `${SNAPSHOT_DATE_RULE}; found ${JSON.stringify(value)}.`;
+        expect(out.published).to.deep.equal([
+          failurePublish(
+            failureMessage("CheckSnapshotDate", "Pipeline.InvalidInput", cause, input),
+          ),
+        ]);
+        expect(out.error).to.deep.equal({ Error: "Pipeline.InvalidInput", Cause: cause });
+      });
+    }
+
     it("success notification fails: retried, then the failure notification reports NotifySuccess", async () => {
       const denied = awsError(
         "SNS.KMSAccessDeniedException",
@@ -1101,6 +1203,7 @@ describe("state machine definition", () => {
       expect(out.states).to.deep.equal([
         "CheckInput",
         "DefaultRunId",
+        ...DEFAULT_SNAPSHOT,
         "RunGlueJob",
         ...AUDIT,
         "GetCrawlerBaseline",

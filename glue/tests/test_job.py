@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 
 import job
+from job_io import GOLD_FILE
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "test" / "fixtures" / "csv"
@@ -373,7 +374,11 @@ def test_writes_snappy_parquet_and_nothing_else(spark, kaggle):
     assert sorted({str(Path(f).parent) for f in parts}) == sorted(
         [*OUTPUT_DIRS, *staged_and_history]
     )
-    assert all(PART_FILE.match(Path(f).name) for f in parts), parts
+    gold_dirs = ("datawarehouse/tracks", *staged_and_history)
+    gold = [f for f in parts if str(Path(f).parent) in gold_dirs]
+    # Gold (staged, current, history) is one file with a fixed name; the rest Spark's names.
+    assert [Path(f).name for f in gold] == [GOLD_FILE] * 3, gold
+    assert all(PART_FILE.match(Path(f).name) for f in parts if f not in gold), parts
     for area in ("albums", "artists", "tracks"):  # small, read by people: one sorted file
         assert len(parquet_files(kaggle.out / "processed" / "quarantine" / area)) == 1
     codecs = set().union(*(parquet_codecs(spark, kaggle.out / f) for f in parts))
@@ -386,7 +391,9 @@ def test_main_on_glue_resolves_arguments_commits_and_overwrites(spark, kaggle, m
     from awsglue.job import Job
 
     before = {d: sorted_rows(spark, kaggle.out / d) for d in OUTPUT_DIRS}
-    old_files = {f for d in OUTPUT_DIRS for f in parquet_files(kaggle.out / d)}
+    gold_dir = kaggle.out / "datawarehouse" / "tracks"
+    gold_before = {p.name: p.read_bytes() for p in parquet_files(gold_dir)}
+    old_files = {f for d in OUTPUT_DIRS[1:] for f in parquet_files(kaggle.out / d)}
     input_uri = f"file://{KAGGLE}/"
     argv = [
         "job.py",
@@ -437,8 +444,10 @@ def test_main_on_glue_resolves_arguments_commits_and_overwrites(spark, kaggle, m
     assert Job.runs[-1].events == ["init", "commit"]
     summary = (kaggle.out / "processed" / "runs" / "run-1" / "summary.json").read_text("utf-8")
     assert counts_of(json.loads(summary)) == KAGGLE_SUMMARY
-    new_files = {f for d in OUTPUT_DIRS for f in parquet_files(kaggle.out / d)}
+    new_files = {f for d in OUTPUT_DIRS[1:] for f in parquet_files(kaggle.out / d)}
     assert not old_files & new_files, "overwrite must replace every part file"
+    # Gold's one file keeps its fixed name and, the same batch rerun, its bytes.
+    assert {p.name: p.read_bytes() for p in parquet_files(gold_dir)} == gold_before
     for folder in OUTPUT_DIRS:
         after = sorted_rows(spark, kaggle.out / folder)
         if "quarantine" in folder:

@@ -3,10 +3,12 @@
 DuckDB runs the same files in test/queries.test.ts, so a Trino-only construct fails there; this file
 catches the other direction: DuckDB-only SQL that would only fail once deployed to Athena.
 
-Three checks per query file:
+Four checks per query file:
 1. it parses with sqlglot's Trino dialect (error level RAISE) into exactly one statement;
 2. it round-trips: the Trino SQL sqlglot generates from it parses again to the same tree;
-3. it stays inside the shared subset documented in queries/README.md.
+3. it stays inside the shared subset documented in queries/README.md;
+4. it reads exactly one table of the contract, the one its header names (`-- reads: <table>`,
+   default the gold table `tracks`; e.g. `tracks_history` for the snapshot history).
 
 Check 3 exists because sqlglot's Trino reader is lenient: it accepts `SELECT * EXCLUDE (x)`,
 `list_value(...)`, `x::DOUBLE`, `GROUP BY ALL` and `FROM t SELECT ...` without complaint, and
@@ -20,7 +22,9 @@ prove the check rejects a DuckDB-only query. Run: .venv/bin/python -m pytest glu
 
 from __future__ import annotations
 
+import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -35,6 +39,13 @@ QUERIES_DIR = Path(os.environ.get("QUERIES_DIR") or REPO / "queries")
 QUERY_FILES = sorted(QUERIES_DIR.glob("*.sql"))
 
 TRINO = Dialect.get_or_raise("trino")
+
+# The tables a query may read, from the dataset contract (lib/queries.ts QUERY_TABLES): the gold
+# table and the snapshot history.
+_CONTRACT = json.loads((REPO / "glue" / "contract.json").read_text(encoding="utf-8"))
+GOLD_TABLE = _CONTRACT["layout"]["gold_table"]
+QUERY_TABLES = (GOLD_TABLE, _CONTRACT["publish"]["history"]["table"])
+READS_LINE = re.compile(r"^-- reads:(.*)$")
 
 # Syntax-tree node types (sqlglot class names) allowed in query files. The probe
 # test/fixtures/gold/shared_subset_probe.sql uses every one of them: it is checked here as Trino
@@ -181,10 +192,36 @@ def subset_problems(sql: str) -> list[str]:
     return problems
 
 
+def declared_table(sql: str) -> str:
+    """The table named by the optional third header line `-- reads: <table>`, else the gold table."""
+    lines = sql.splitlines()
+    match = READS_LINE.match(lines[2]) if len(lines) > 2 else None
+    return match.group(1).strip() if match else GOLD_TABLE
+
+
+def table_problems(sql: str) -> list[str]:
+    """The query must read exactly the table its header declares, one of the contract's tables."""
+    declared = declared_table(sql)
+    if declared not in QUERY_TABLES:
+        return [f"'-- reads:' must name one of {list(QUERY_TABLES)}; found {declared!r}"]
+    tree = parse_trino(sql)
+    ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
+    read = sorted({t.name for t in tree.find_all(exp.Table) if t.name not in ctes or t.db})
+    if read != [declared]:
+        return [
+            f"the query must read only {declared!r} (its '-- reads:' header, default"
+            f" {GOLD_TABLE!r}); it reads {read}"
+        ]
+    qualified = sorted({t.sql("trino") for t in tree.find_all(exp.Table) if t.db or t.catalog})
+    if qualified:
+        return [f"tables must be unqualified (the named query's database resolves them); found {qualified}"]
+    return []
+
+
 def trino_problems(sql: str) -> list[str]:
-    """All three checks on one query text; a parse error is reported as a problem."""
+    """All four checks on one query text; a parse error is reported as a problem."""
     try:
-        return round_trip_problems(sql) + subset_problems(sql)
+        return round_trip_problems(sql) + subset_problems(sql) + table_problems(sql)
     except ParseError as error:
         return [f"does not parse as Trino SQL: {str(error).splitlines()[0]}"]
 
@@ -214,6 +251,35 @@ def test_round_trips_as_trino(path: Path):
 def test_stays_in_shared_subset(path: Path):
     problems = subset_problems(_read(path))
     assert problems == [], f"{path.name}: " + "; ".join(problems)
+
+
+@pytest.mark.parametrize("path", QUERY_FILES, ids=lambda p: p.stem)
+def test_reads_its_declared_table(path: Path):
+    problems = table_problems(_read(path))
+    assert problems == [], f"{path.name}: " + "; ".join(problems)
+
+
+HEADER = "-- title: t\n-- answers: a\n"
+WRONG_TABLES = [
+    ("undeclared_history", HEADER + "SELECT snapshot_date FROM tracks_history ORDER BY 1", "must read only 'tracks'"),
+    ("declared_history_reads_gold", HEADER + "-- reads: tracks_history\nSELECT track_id FROM tracks ORDER BY 1", "must read only 'tracks_history'"),
+    ("both_tables", HEADER + "-- reads: tracks_history\nSELECT h.track_id FROM tracks_history AS h JOIN tracks AS t ON t.track_id = h.track_id ORDER BY 1", "it reads ['tracks', 'tracks_history']"),
+    ("unknown_table", HEADER + "-- reads: albums\nSELECT album_id FROM albums ORDER BY 1", "must name one of ['tracks', 'tracks_history']; found 'albums'"),
+    ("qualified", HEADER + "SELECT track_id FROM other_db.tracks ORDER BY 1", "unqualified"),
+]
+
+
+@pytest.mark.parametrize(
+    "sql,reason", [(s, r) for _, s, r in WRONG_TABLES], ids=[i for i, _, _ in WRONG_TABLES]
+)
+def test_rejects_a_query_reading_another_table(sql: str, reason: str):
+    problems = table_problems(sql)
+    assert any(reason in p for p in problems), problems
+
+
+def test_a_cte_named_like_a_table_is_not_a_read():
+    sql = HEADER + "-- reads: tracks_history\nWITH t AS (SELECT track_id FROM tracks_history) SELECT track_id FROM t ORDER BY 1"
+    assert table_problems(sql) == []
 
 
 # Each of these runs on DuckDB (or is DuckDB-only syntax); the check must reject it, and say why.

@@ -1,7 +1,8 @@
--- How the popularity and track count of the artists with the most tracks in the latest
--- snapshot moved across snapshots: one row per artist and snapshot date, from tracks_history
--- (every published run's gold, partitioned by snapshot_date; Athena reads it through partition
--- projection). Runs on Athena and on DuckDB (the local run charts it with 2 or more snapshots).
+-- title: Artist popularity and track count by snapshot
+-- answers: How did the popularity and track count of the 10 artists with the most tracks in the latest snapshot move across snapshots? One row per artist and snapshot date; equal track counts go to the more popular artist, then the lower artist id.
+-- reads: tracks_history
+-- Every published run's gold is a snapshot_date partition of tracks_history (Athena reads it
+-- through partition projection). The local run charts it with 2 or more snapshots.
 WITH per_snapshot AS (
   SELECT snapshot_date, artist_id, artist_name,
     MAX(artist_popularity) AS artist_popularity,
@@ -22,4 +23,4 @@ top_artists AS (
 SELECT p.snapshot_date, p.artist_name, p.artist_popularity, p.track_count
 FROM per_snapshot p
 JOIN top_artists t ON t.artist_id = p.artist_id
-ORDER BY p.artist_name ASC, p.snapshot_date ASC
+ORDER BY p.artist_name ASC, p.artist_id ASC, p.snapshot_date ASC

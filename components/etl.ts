@@ -367,6 +367,10 @@ export class GlueEtl extends pulumi.ComponentResource {
       child,
     );
     this.jobRoleArn = jobRole.arn;
+    // Endpoint policies mirror the job's role policy (lib/iam/network.ts).
+    const endpointPolicies = network
+      ? network.restrictEndpoints(jobPolicy.policy, args.accountId)
+      : [];
 
     const crawlerRole = new aws.iam.Role(
       `${name}-crawler-role`,
@@ -427,7 +431,12 @@ export class GlueEtl extends pulumi.ComponentResource {
       },
       {
         parent: this,
-        dependsOn: [jobPolicy, ...objects, ...(network ? network.endpoints : [])],
+        dependsOn: [
+          jobPolicy,
+          ...objects,
+          ...(network ? network.endpoints : []),
+          ...endpointPolicies,
+        ],
       },
     );
     this.jobName = this.job.name;

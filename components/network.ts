@@ -3,6 +3,8 @@ import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
 
 import { INTERFACE_ENDPOINT_SERVICES } from "../lib/etl";
+import type { PolicyDocument } from "../lib/iam/document";
+import { type EndpointService, endpointPolicy } from "../lib/iam/network";
 
 /** Arguments of {@link GlueNetwork}. */
 export interface GlueNetworkArgs {
@@ -99,6 +101,9 @@ export class GlueNetwork extends pulumi.ComponentResource {
   readonly connection: aws.glue.Connection;
   /** The gateway and interface endpoints (the job depends on them). */
   readonly endpoints: aws.ec2.VpcEndpoint[];
+  /** Each endpoint by its service (`s3` is the gateway endpoint). */
+  private readonly byService: [EndpointService, aws.ec2.VpcEndpoint][];
+  private readonly childPrefix: string;
 
   constructor(name: string, args: GlueNetworkArgs, opts: GlueNetworkOptions = {}) {
     const { childAliasParent, ...rest } = opts;
@@ -217,10 +222,45 @@ export class GlueNetwork extends pulumi.ComponentResource {
     this.subnetIds = firstSubnet.apply((subnet) => [subnet.id]);
     this.securityGroupId = groups.job.id;
     this.endpoints = [s3Endpoint, ...interfaceEndpoints];
+    this.childPrefix = name;
+    this.byService = [
+      ["s3", s3Endpoint],
+      ...INTERFACE_ENDPOINT_SERVICES.map((service, i): [EndpointService, aws.ec2.VpcEndpoint] => [
+        service,
+        interfaceEndpoints[i]!,
+      ]),
+    ];
     this.registerOutputs({
       vpcId: this.vpcId,
       subnetIds: this.subnetIds,
       securityGroupId: this.securityGroupId,
     });
+  }
+
+  /**
+   * Restricts every endpoint to what the job's role may do with its service, for principals of
+   * `accountId` only (`lib/iam/network.ts`). Called once the job's policy exists: it names the
+   * network's own VPC, subnets and connection, so it cannot be an input of the endpoints.
+   * @returns the endpoint policies (the job depends on them: it must not start before they apply).
+   */
+  restrictEndpoints(
+    jobPolicy: pulumi.Input<string>,
+    accountId: pulumi.Input<string>,
+  ): aws.ec2.VpcEndpointPolicy[] {
+    return this.byService.map(
+      ([service, endpoint]) =>
+        new aws.ec2.VpcEndpointPolicy(
+          `${this.childPrefix}-${service}-policy`,
+          {
+            vpcEndpointId: endpoint.id,
+            policy: pulumi
+              .all([jobPolicy, accountId])
+              .apply(([doc, account]) =>
+                JSON.stringify(endpointPolicy(service, JSON.parse(doc) as PolicyDocument, account)),
+              ),
+          },
+          { parent: this },
+        ),
+    );
   }
 }

@@ -5,8 +5,8 @@
  */
 import type { PolicyResource, ReportViolation, StackValidationArgs } from "@pulumi/policy";
 
-import { LOG_BUCKET_PURPOSE, PURPOSE_TAG } from "./config";
-import { at, known, propsOf, relatedTo, type Related } from "./support";
+import { ATHENA_RESULTS_PURPOSE, LOG_BUCKET_PURPOSE, PURPOSE_TAG } from "./config";
+import { type Related, type Snapshot, at, isUnknown, known, propsOf, relatedTo } from "./support";
 
 /** Type tokens of @pulumi/aws 7.48.0 (the V2 names are deprecated aliases). */
 export const S3_TYPES = {
@@ -108,27 +108,76 @@ export const OBJECT_TYPES = [
   "aws:s3/bucketObjectv2:BucketObjectv2",
 ];
 
+/** Type token of Athena workgroups (their results land in a bucket through `outputLocation`). */
+export const WORKGROUP_TYPE = "aws:athena/workgroup:Workgroup";
+
+/** True when the bucket is the target of an aws.s3.BucketLogging of the stack. */
+function isLogTarget(bucket: PolicyResource, resources: readonly PolicyResource[]): boolean {
+  const keys = bucketKeysIn(resources);
+  const loggings = resources.filter((r) =>
+    (S3_TYPES.logging as readonly string[]).includes(r.type),
+  );
+  return (
+    relatedTo(bucket, loggings, "targetBucket", keys, S3_TYPES.bucket, {
+      byName: false,
+    }).matched.filter((l) => !relatedToBucket(bucket, [l], S3_TYPES.logging).matched.includes(l))
+      .length > 0
+  );
+}
+
 /**
- * A bucket's purpose where the graph proves it. A log-bucket purpose (`access-logs`) is an
- * exemption (SSE-S3, no versioning, no logging of its own), so it counts only when the bucket is
- * the target of an aws.s3.BucketLogging of the stack and holds nothing else (no object uploads,
- * no notifications); otherwise the bucket is judged as a data bucket.
- * @throws UnknownValueError when the tags are unknown (preview).
+ * True when the bucket is the query-results location of an Athena workgroup of the stack: the
+ * workgroup's `configuration` depends on the bucket (the engine's property dependencies), or its
+ * `outputLocation` is `s3://<the bucket's name>/...`.
+ * @throws UnknownValueError when an output location is unknown and no dependency resolves it.
+ */
+function isAthenaResultsLocation(
+  bucket: PolicyResource,
+  resources: readonly PolicyResource[],
+): boolean {
+  const keys = new Set(bucketKeysIn(resources)(bucket));
+  let unknown: Snapshot;
+  for (const wg of resources.filter((r) => r.type === WORKGROUP_TYPE)) {
+    const deps = (wg.propertyDependencies?.["configuration"] ?? []).filter((d) =>
+      (S3_TYPES.bucket as readonly string[]).includes(d.type),
+    );
+    if (deps.length > 0) {
+      if (deps.some((d) => d.urn === bucket.urn)) return true;
+      continue;
+    }
+    const location = at(propsOf(wg), "configuration", "resultConfiguration", "outputLocation");
+    if (isUnknown(location)) unknown ??= location;
+    if (typeof location !== "string") continue;
+    const name = /^s3:\/\/([^/]+)/.exec(location)?.[1];
+    if (name !== undefined && keys.has(name)) return true;
+  }
+  if (unknown !== undefined) known(unknown);
+  return false;
+}
+
+/**
+ * A bucket's purpose where the graph proves it. The exempting purposes count only with proof,
+ * otherwise the bucket is judged as a data bucket:
+ * - `access-logs` (SSE-S3, no versioning, no logging of its own): the bucket is the target of an
+ *   aws.s3.BucketLogging of the stack;
+ * - `athena-results` (no versioning): the bucket is the query-results location of an Athena
+ *   workgroup of the stack;
+ * and, for both, it holds nothing else (no object uploads, no notifications).
+ * @throws UnknownValueError when the tags, or an output location that decides it, are unknown
+ * (preview).
  */
 export function provenPurposeOf(
   bucket: PolicyResource,
   resources: readonly PolicyResource[],
 ): string | undefined {
   const purpose = purposeOf(bucket);
-  if (purpose !== LOG_BUCKET_PURPOSE) return purpose;
-  const keys = bucketKeysIn(resources);
-  const loggings = resources.filter((r) =>
-    (S3_TYPES.logging as readonly string[]).includes(r.type),
-  );
-  const target = relatedTo(bucket, loggings, "targetBucket", keys, S3_TYPES.bucket, {
-    byName: false,
-  }).matched.filter((l) => !relatedToBucket(bucket, [l], S3_TYPES.logging).matched.includes(l));
-  if (target.length === 0) return undefined;
+  if (purpose === LOG_BUCKET_PURPOSE) {
+    if (!isLogTarget(bucket, resources)) return undefined;
+  } else if (purpose === ATHENA_RESULTS_PURPOSE) {
+    if (!isAthenaResultsLocation(bucket, resources)) return undefined;
+  } else {
+    return purpose;
+  }
   const held = relatedToBucket(bucket, resources, [
     ...OBJECT_TYPES,
     "aws:s3/bucketNotification:BucketNotification",

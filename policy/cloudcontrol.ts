@@ -15,6 +15,11 @@ const AWS_MANAGED_KEY = /alias\/aws\//;
 
 type StateCheck = (state: Snapshot, problem: (requirement: string, found: string) => void) => void;
 
+/** The s3-bucket-lifecycle default (native buckets read it from config). */
+const MAX_ABORT_DAYS = (
+  configSchemas["s3-bucket-lifecycle"].properties as Record<string, { default?: unknown }>
+)["maxAbortIncompleteMultipartUploadDays"]!.default as number;
+
 const PAB = ["BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets"];
 
 /** What the native rules require of each type, as checks of the desired state. */
@@ -60,6 +65,34 @@ const STATE_CHECKS: Record<string, StateCheck[]> = {
       const status = at(state, "VersioningConfiguration", "Status");
       if (status !== "Enabled") problem("have versioning enabled", `Status ${show(status)}`);
     },
+    (state, problem) => {
+      const rules = asList(at(state, "LifecycleConfiguration", "Rules"));
+      const aborts = rules.some((r) => {
+        const days = at(r, "AbortIncompleteMultipartUpload", "DaysAfterInitiation");
+        return (
+          at(r, "Status") === "Enabled" &&
+          typeof days === "number" &&
+          days >= 1 &&
+          days <= MAX_ABORT_DAYS
+        );
+      });
+      if (!aborts) {
+        problem(
+          `abort incomplete multipart uploads within ${MAX_ABORT_DAYS} days in an enabled lifecycle rule (LifecycleConfiguration)`,
+          show(at(state, "LifecycleConfiguration")),
+        );
+      }
+    },
+    (state, problem) => {
+      const target = at(state, "LoggingConfiguration", "DestinationBucketName");
+      if (typeof target !== "string" || target === "") {
+        problem(
+          "send server access logs to a log bucket (LoggingConfiguration.DestinationBucketName)",
+          show(at(state, "LoggingConfiguration")),
+        );
+      }
+    },
+    // The TLS-only bucket policy lives on another resource: s3-bucket-tls-only judges it.
   ],
   "AWS::KMS::Key": [
     (state, problem) => {

@@ -33,6 +33,12 @@ export const PURPOSE_TAG = "spotify-pipeline:purpose";
  */
 export const LOG_BUCKET_PURPOSE = "access-logs";
 
+/**
+ * The purpose of the Athena query-results bucket. It exempts a bucket from versioning only where
+ * the graph proves it (policy/buckets.ts `provenPurposeOf`).
+ */
+export const ATHENA_RESULTS_PURPOSE = "athena-results";
+
 const purposes = (description: string, defaults: string[]) => ({
   type: "array" as const,
   items: { type: "string" as const, minLength: 1 },
@@ -99,6 +105,7 @@ export interface PolicyConfigs {
     accounts: string[];
     trustedAccounts: ({ account: string } & Reasoned)[];
     trustedOrganizations: ({ id: string } & Reasoned)[];
+    callerScopedActions: ({ action: string } & Reasoned)[];
   };
   "cloudcontrol-resource-reviewed": { allowedTypeNames: ({ typeName: string } & Reasoned)[] };
   "policy-bearing-types-reviewed": { allowedTypes: ({ type: string } & Reasoned)[] };
@@ -176,6 +183,18 @@ export const configSchemas: { [P in keyof PolicyConfigs]: PolicyConfigSchema } =
         "id",
         { type: "string", pattern: "^o-[a-z0-9]{10,32}$" },
       ),
+      callerScopedActions: reasoned(
+        'Actions a VPC endpoint policy may allow on Resource "*" (with aws:PrincipalAccount pinned to these accounts) although the service authorization data lists a resource type for them, because they act only in the caller\'s own account; each with a reason. Actions without resource types need no entry.',
+        "action",
+        { type: "string", pattern: "^[a-zA-Z0-9-]+:[A-Za-z0-9]+$" },
+        [
+          {
+            action: "cloudwatch:PutMetricData",
+            reason:
+              "Metrics are published to the caller's own account and namespace (the optional dataset resource type is a feature this pipeline does not use); there is no other account's resource to reach.",
+          },
+        ],
+      ),
     },
   },
   "cloudcontrol-resource-reviewed": {
@@ -226,6 +245,16 @@ export const configSchemas: { [P in keyof PolicyConfigs]: PolicyConfigSchema } =
             pattern: "ec2:network-interface/*",
             reason:
               "Glue creates the job's elastic network interfaces at run time, so their ids cannot be named; the statements pin them with the stack's subnet and security group, ec2:Vpc and aws:TagKeys conditions.",
+          },
+          {
+            pattern: "logs:log-group:/aws-glue/*",
+            reason:
+              "Glue creates the job's and crawler's log groups itself, and with the security configuration's CloudWatch encryption their names gain the configuration's suffix (/aws-glue/jobs/<configuration>-role/...), so the stack cannot name them: the grant is scoped to the /aws-glue/ prefix instead.",
+          },
+          {
+            pattern: "logs:log-group:/aws-glue/*:log-stream:*",
+            reason:
+              "The log streams of the Glue log groups above (one per job run and executor), named by Glue at run time.",
           },
         ],
       ),

@@ -10,6 +10,8 @@
  */
 import type { Policy, PolicyComplianceFramework, Severity } from "@pulumi/policy";
 
+import { typesWithDocuments } from "./document";
+
 /** The controls one policy implements, and what to do about a violation. */
 export interface PolicyControls {
   /** AWS Foundational Security Best Practices control ids, e.g. `S3.17`. */
@@ -141,8 +143,10 @@ export const CONTROLS: Record<string, PolicyControls> = {
   ),
   "iam-resource-wildcard": c(
     "medium",
-    { ckv: ["CKV_AWS_355", "CKV_AWS_356"] },
-    "Scope the statement to the resource ARNs; if the action cannot be scoped, add it to the iam-resource-wildcard exceptions with a reason.",
+    // A stack policy (a wildcard must lie within one of the stack's resources): it examines
+    // every resource that carries an identity policy.
+    { ckv: ["CKV_AWS_355", "CKV_AWS_356"], examines: typesWithDocuments(["identity"]) },
+    "Scope the statement to the resource ARNs of this stack's resources (a wildcard only after a prefix that lies within one of them); if the action cannot be scoped, add it to the iam-resource-wildcard exceptions, or the pattern to allowedResourcePatterns, with a reason.",
   ),
   "iam-passrole-scoped": c(
     "high",

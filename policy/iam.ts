@@ -7,9 +7,11 @@
  * in `policy/document.ts`; its parsing helpers are re-exported here for existing importers.
  */
 import type {
+  PolicyResource,
   ReportViolation,
   ResourceValidationArgs,
   ResourceValidationPolicy,
+  StackValidationPolicy,
 } from "@pulumi/policy";
 
 import {
@@ -19,6 +21,7 @@ import {
   foreignGrants,
   whyNotRestricting,
 } from "./access";
+import { S3_TYPES, bucketKeysIn } from "./buckets";
 import { configSchemas, policyConfig } from "./config";
 import {
   type DocumentKind,
@@ -52,6 +55,8 @@ import {
   runChecks,
   show,
   snapshot,
+  propsOf,
+  type Snapshot,
 } from "./support";
 
 export {
@@ -318,8 +323,79 @@ function summarizeLevels(actions: { accessLevel: string }[]): string {
   return [...counts].map(([level, n]) => `${n} ${level}`).join("; ");
 }
 
+/**
+ * Where the stack's own resources live: prefixes a wildcarded resource ARN must start with to
+ * match only them. Full ARNs (`<arn>/`, `<arn>:`) where a resource's ARN is known, and
+ * `<service>:<resource segment prefix>` from names, which are known also in a preview:
+ * a bucket's objects, a Glue database's tables, a log group's streams, a state machine's
+ * executions.
+ */
+export interface OwnedPrefixes {
+  arns: string[];
+  names: string[];
+  /** A name or ARN of the stack that is unknown (preview): reading it throws. */
+  unknown?: Snapshot;
+}
+
+const OWNED_NAMES: Record<string, { field: string; prefix: (name: string) => string }[]> = {
+  "aws:glue/catalogDatabase:CatalogDatabase": [
+    { field: "name", prefix: (n) => `glue:table/${n}/` },
+    { field: "name", prefix: (n) => `glue:userDefinedFunction/${n}/` },
+  ],
+  "aws:cloudwatch/logGroup:LogGroup": [{ field: "name", prefix: (n) => `logs:log-group:${n}:` }],
+  "aws:sfn/stateMachine:StateMachine": [{ field: "name", prefix: (n) => `states:execution:${n}:` }],
+};
+
+/** The prefixes of {@link OwnedPrefixes} for the stack's resources. */
+export function ownedPrefixes(resources: readonly PolicyResource[]): OwnedPrefixes {
+  const out: OwnedPrefixes = { arns: [], names: [] };
+  const bucketNames = bucketKeysIn(resources);
+  for (const r of resources) {
+    if ((S3_TYPES.bucket as readonly string[]).includes(r.type)) {
+      // Physical names only: the first key is the logical name, which proves nothing.
+      const names = bucketNames(r).slice(1);
+      out.names.push(...names.map((n) => `s3:${n}/`));
+      if (names.length === 0) {
+        const pending = [r, ...resources.filter((d) => d.dependencies.includes(r))]
+          .map((d) => at(propsOf(d), "bucket"))
+          .find(isUnknown);
+        if (pending !== undefined) out.unknown ??= pending;
+      }
+    }
+    const props = propsOf(r);
+    const arn = at(props, "arn");
+    if (typeof arn === "string" && arn.startsWith("arn:")) out.arns.push(`${arn}/`, `${arn}:`);
+    for (const spec of OWNED_NAMES[r.type] ?? []) {
+      const name = at(props, spec.field);
+      if (isUnknown(name)) out.unknown ??= name;
+      else if (typeof name === "string" && name !== "") out.names.push(spec.prefix(name));
+    }
+  }
+  return out;
+}
+
+/** The part of a pattern before its first wildcard (`*`, `?`, or a `${...}` policy variable). */
+function fixedPrefix(value: string): string {
+  const i = value.search(/[*?]|\$\{/);
+  return i < 0 ? value : value.slice(0, i);
+}
+
+/** True when every resource a wildcarded ARN pattern can match is one of the stack's. */
+export function provenOwned(value: string, owned: OwnedPrefixes): boolean {
+  const arn = parseArn(value);
+  if (!arn) return false;
+  const fixed = fixedPrefix(value);
+  if (owned.arns.some((p) => fixed.startsWith(p))) return true;
+  const local = fixedPrefix(`${arn.service.toLowerCase()}:${arn.resource}`);
+  return owned.names.some((p) => local.startsWith(p));
+}
+
 /** Why a resource ARN pattern of an identity policy reaches too far, or undefined. */
-function resourceScopeProblem(value: string, allowed: Set<string>): string | undefined {
+function resourceScopeProblem(
+  value: string,
+  allowed: Set<string>,
+  owned: OwnedPrefixes,
+): string | undefined {
   if (value === "*") return undefined; // judged with the actions below
   const arn = parseArn(value);
   if (!arn) return `${value} (not an ARN)`;
@@ -328,30 +404,58 @@ function resourceScopeProblem(value: string, allowed: Set<string>): string | und
   );
   if (wild.length > 0) return `${value} (wildcard in the ${wild.join(", ")} segment)`;
   if (allowed.has(`${arn.service}:${arn.resource}`.toLowerCase())) return undefined;
-  const name = resourceName(arn);
-  const first = name.replace(/^\//, "").split(/[/:]/)[0] ?? "";
-  if (hasWildcard(first)) {
-    return `${value} (wildcard in the resource name '${name}': it reaches resources outside the stack)`;
-  }
-  return undefined;
+  if (!hasWildcard(arn.resource) && !arn.resource.includes("${")) return undefined;
+  if (provenOwned(value, owned)) return undefined;
+  // A name unknown during preview may be the one that proves it: the engine reports advisory.
+  if (owned.unknown !== undefined) known(owned.unknown);
+  return `${value} (wildcard in the resource name '${resourceName(arn)}': nothing proves every resource it matches is this stack's)`;
 }
 
 /**
  * `Resource: "*"` only for actions without resource types, and resource ARNs that name this
  * stack's resources: no wildcard partition, service, region or account, no wildcard resource name.
  */
-export const iamResourceWildcard: ResourceValidationPolicy = {
+export const iamResourceWildcard: StackValidationPolicy = {
   name: "iam-resource-wildcard",
   description:
     'Checks that identity policies use Resource "*" only for actions that AWS\'s service authorization data lists without resource types (or configured, justified exceptions), and name resource ARNs without wildcards in the partition, service, region, account or resource name (or configured, justified patterns).',
   configSchema: configSchemas["iam-resource-wildcard"],
-  validateResource: documentPolicy(["identity"], (ctx, d) => {
+  validateStack: async (args, report) => {
+    const owned = ownedPrefixes(args.resources);
+    let first: UnknownValueError | undefined;
+    for (const r of args.resources) {
+      try {
+        await resourceWildcardOf(owned)(
+          {
+            type: r.type,
+            name: r.name,
+            urn: r.urn,
+            props: r.props,
+            getConfig: args.getConfig,
+            notApplicable: () => undefined,
+          } as unknown as ResourceValidationArgs,
+          (message) => report(message, r.urn),
+        );
+      } catch (e) {
+        if (!(e instanceof UnknownValueError)) throw e;
+        first ??= e;
+      }
+    }
+    if (first) throw first;
+  },
+};
+
+/** The per-resource part of {@link iamResourceWildcard}, given the stack's own prefixes. */
+function resourceWildcardOf(
+  owned: OwnedPrefixes,
+): (args: ResourceValidationArgs, report: ReportViolation) => Promise<void> {
+  return documentPolicy(["identity"], (ctx, d) => {
     const { exceptions, allowedResourcePatterns } = policyConfig("iam-resource-wildcard", ctx.args);
     const allowed = new Set(allowedResourcePatterns.map((a) => a.pattern.toLowerCase()));
     return perStatement(d, (s) => {
       const scope = (s.Resource ?? [])
         .filter((r): r is string => typeof r === "string")
-        .flatMap((r) => resourceScopeProblem(r, allowed) ?? []);
+        .flatMap((r) => resourceScopeProblem(r, allowed, owned) ?? []);
       if (scope.length > 0) {
         ctx.report(
           must(
@@ -400,8 +504,8 @@ export const iamResourceWildcard: ResourceValidationPolicy = {
         );
       }
     });
-  }),
-};
+  });
+}
 
 const ROLE_ARN_PATTERN = /^arn:[^:]*:(iam|[^:]*\*[^:]*):/;
 
@@ -618,8 +722,47 @@ function foreignResources(s: Statement, trusted: TrustedSet): string[] {
     });
 }
 
+const PRINCIPAL_ACCOUNT_KEYS = ["aws:principalaccount", "aws:principalarn", "aws:principalorgid"];
+
+/**
+ * `Resource: "*"` in an endpoint statement reaches no other account's resource when every
+ * action it allows acts only in the caller's own account (no resource type in the data, e.g.
+ * `sts:GetCallerIdentity`, or listed in `callerScopedActions` with a reason, e.g.
+ * `cloudwatch:PutMetricData`) and a restricting condition pins the caller to the trusted
+ * accounts (`aws:PrincipalAccount`, ...). The data's "required" flag cannot decide this: S3 marks
+ * alternative resource types (object or access point object) as optional.
+ */
+function callerScopedWildcard(
+  s: Statement,
+  trusted: TrustedSet,
+  catalog: IamCatalog,
+  listed: readonly string[],
+): boolean {
+  const pinned = conditionsOf(s).some(
+    (c) => PRINCIPAL_ACCOUNT_KEYS.includes(c.key) && !whyNotRestricting(c, trusted, false),
+  );
+  if (!pinned || s.NotAction || (s.Action ?? []).length === 0) return false;
+  return (s.Action ?? []).every((a) => {
+    const pattern = known<string>(a);
+    if (listed.includes(pattern.toLowerCase())) return true;
+    const x = catalog.expand(pattern);
+    return (
+      x.wellFormed &&
+      x.serviceExists &&
+      !x.anyService &&
+      x.matches.length > 0 &&
+      x.matches.every((m) => m.resourceTypes.length === 0)
+    );
+  });
+}
+
 /** An endpoint statement's resources are pinned to the trusted accounts. */
-function endpointScopeProblem(s: Statement, trusted: TrustedSet): string | undefined {
+function endpointScopeProblem(
+  s: Statement,
+  trusted: TrustedSet,
+  catalog: IamCatalog,
+  listed: readonly string[],
+): string | undefined {
   for (const c of conditionsOf(s)) {
     if (!ACCOUNT_SCOPE_KEYS.includes(c.key) || c.negated || c.ifExists) continue;
     if (c.set === "ForAllValues" || !/^string(equals|like)$/i.test(c.base)) continue;
@@ -629,10 +772,11 @@ function endpointScopeProblem(s: Statement, trusted: TrustedSet): string | undef
       : values.every((v) => trusted.accounts.includes(v));
     if (ok && values.length > 0) return undefined;
   }
+  const callerScoped = callerScopedWildcard(s, trusted, catalog, listed);
   const open = (s.Resource ?? [])
     .filter((r): r is string => typeof r === "string")
     .filter((r) => {
-      if (r === "*") return true;
+      if (r === "*") return !callerScoped;
       const arn = parseArn(r);
       if (!arn) return true;
       if (arn.service === "s3" && arn.account === "") {
@@ -674,12 +818,19 @@ export const iamForeignAccess: ResourceValidationPolicy = {
           return;
         }
         if (d.source.kind === "endpoint") {
-          const problem = endpointScopeProblem(s, trusted);
+          const problem = endpointScopeProblem(
+            s,
+            trusted,
+            ctx.catalog,
+            policyConfig("iam-foreign-access", ctx.args).callerScopedActions.map((a) =>
+              a.action.toLowerCase(),
+            ),
+          );
           if (problem) {
             ctx.report(
               must(
                 what,
-                "reach only this stack's accounts' resources (concrete ARNs of these accounts, or a positive aws:ResourceAccount condition on them)",
+                "reach only this stack's accounts' resources (concrete ARNs of these accounts, a positive aws:ResourceAccount condition on them, or Resource \"*\" only for actions that need no resource with aws:PrincipalAccount pinned to them)",
                 `${problem}${hint}`,
               ),
             );

@@ -4,7 +4,7 @@
  * server access logs to the log bucket. All are stack policies: the facts live on separate
  * resources that point at the bucket.
  */
-import type { StackValidationPolicy } from "@pulumi/policy";
+import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 
 import {
   S3_TYPES,
@@ -16,6 +16,7 @@ import {
   reportOn,
 } from "./buckets";
 import { PURPOSE_TAG, configSchemas, policyConfig } from "./config";
+import { desiredStateOf } from "./document";
 import {
   PolicyDocumentError,
   parsePolicyDocument,
@@ -25,6 +26,7 @@ import {
 import {
   Unknown,
   UnknownValueError,
+  type Snapshot,
   asList,
   at,
   checkEach,
@@ -181,17 +183,119 @@ function deniesInsecureTransport(s: Statement, names: readonly string[]): boolea
   });
 }
 
+const TLS_REQUIREMENT =
+  'have a bucket policy that denies s3:* to Principal "*" on exactly the bucket\'s ARN and <arn>/* when aws:SecureTransport is false';
+
+/**
+ * Whether one of the policy documents denies insecure transport on the bucket named by `names`:
+ * undefined when one does, else what was found.
+ * @throws UnknownValueError when a document is unknown (preview) and none of the known ones does.
+ */
+function tlsDenyProblem(
+  sources: { name: string; value: unknown }[],
+  names: readonly string[],
+): string | undefined {
+  const docs: PolicyDocument[] = [];
+  let unknownDoc: UnknownValueError | undefined;
+  const invalid: string[] = [];
+  for (const source of sources) {
+    try {
+      docs.push(parsePolicyDocument(source.value));
+    } catch (e) {
+      if (e instanceof UnknownValueError) unknownDoc ??= e;
+      else if (e instanceof PolicyDocumentError) invalid.push(source.name);
+      else throw e;
+    }
+  }
+  if (docs.some((d) => d.Statement.some((st) => deniesInsecureTransport(st, names)))) {
+    return undefined;
+  }
+  // A document unknown during preview may hold the statement: the engine reports it advisory.
+  if (unknownDoc) throw unknownDoc;
+  return sources
+    .map((s) =>
+      invalid.includes(s.name)
+        ? `${s.name} (not a valid policy document)`
+        : `${s.name} without such a statement`,
+    )
+    .join(", ");
+}
+
+const CLOUD_CONTROL_TYPE = "aws:cloudcontrol/resource:Resource";
+
+/** The Cloud Control resources of a stack with a given type name (unknown type names skipped). */
+function cloudControlOf(resources: readonly PolicyResource[], typeName: string): PolicyResource[] {
+  return resources.filter(
+    (r) => r.type === CLOUD_CONTROL_TYPE && at(propsOf(r), "typeName") === typeName,
+  );
+}
+
+/**
+ * A Cloud Control `AWS::S3::Bucket` must have the same TLS-only bucket policy as a native bucket:
+ * an `AWS::S3::BucketPolicy` Cloud Control resource or a native aws.s3.BucketPolicy that names
+ * it (its `BucketName`, or the engine's property dependencies on it). Without a `BucketName` in
+ * the desired state the deny's ARNs cannot be compared: refused.
+ */
+function cloudControlBucketTls(
+  bucket: PolicyResource,
+  resources: readonly PolicyResource[],
+): string | undefined {
+  let state: Record<string, Snapshot>;
+  try {
+    state = desiredStateOf(propsOf(bucket));
+  } catch (e) {
+    if (e instanceof PolicyDocumentError) return undefined; // cloudcontrol-resource-reviewed
+    throw e;
+  }
+  const name = known(state["BucketName"]);
+  if (typeof name !== "string" || name === "") {
+    return "no BucketName in desiredState (set it, so the TLS deny's ARNs can be checked)";
+  }
+  const dependsOnBucket = (r: PolicyResource, field: string) =>
+    (r.propertyDependencies?.[field] ?? []).some((d) => d.urn === bucket.urn);
+  const sources: { name: string; value: unknown }[] = [];
+  for (const p of cloudControlOf(resources, "AWS::S3::BucketPolicy")) {
+    let policyState: Record<string, Snapshot>;
+    try {
+      policyState = desiredStateOf(propsOf(p));
+    } catch (e) {
+      if (e instanceof PolicyDocumentError) continue;
+      throw e;
+    }
+    if (known(policyState["Bucket"]) === name || dependsOnBucket(p, "desiredState")) {
+      sources.push({
+        name: `Cloud Control bucket policy '${p.name}'`,
+        value: policyState["PolicyDocument"],
+      });
+    }
+  }
+  for (const p of resources.filter((r) =>
+    (S3_TYPES.policy as readonly string[]).includes(r.type),
+  )) {
+    if (known(at(propsOf(p), "bucket")) === name || dependsOnBucket(p, "bucket")) {
+      sources.push({ name: `bucket policy '${p.name}'`, value: at(propsOf(p), "policy") });
+    }
+  }
+  if (sources.length === 0) return "no bucket policy";
+  return tlsDenyProblem(sources, [name]);
+}
+
 /** A bucket policy that denies requests without TLS. */
 export const s3BucketTlsOnly: StackValidationPolicy = {
   name: "s3-bucket-tls-only",
   description:
-    'Checks that every S3 bucket has a bucket policy that denies s3:* to Principal "*" on the bucket and its objects when aws:SecureTransport is false.',
+    'Checks that every S3 bucket (native, or a Cloud Control AWS::S3::Bucket) has a bucket policy that denies s3:* to Principal "*" on the bucket and its objects when aws:SecureTransport is false.',
   validateStack: (args, report) => {
-    checkEach(bucketsOf(args), (bucket) => {
+    const native = args.resources.filter((r) =>
+      (S3_TYPES.bucket as readonly string[]).includes(r.type),
+    );
+    const cloudControl = cloudControlOf(args.resources, "AWS::S3::Bucket");
+    if (native.length === 0 && cloudControl.length === 0) {
+      return args.notApplicable("The stack has no S3 buckets");
+    }
+    checkEach(native, (bucket) => {
       const on = reportOn(report, bucket);
       const what = bucketLabel(bucket);
-      const requirement =
-        'have a bucket policy that denies s3:* to Principal "*" on exactly the bucket\'s ARN and <arn>/* when aws:SecureTransport is false';
       const related = relatedToBucket(bucket, args.resources, S3_TYPES.policy);
       const sources: { name: string; value: unknown }[] = related.matched.map((p) => ({
         name: `bucket policy '${p.name}'`,
@@ -200,33 +304,26 @@ export const s3BucketTlsOnly: StackValidationPolicy = {
       const inline = at(propsOf(bucket), "policy");
       if (isSet(inline)) sources.push({ name: "inline policy", value: inline });
       if (sources.length === 0) {
-        on(must(what, requirement, `no bucket policy${unresolvedNote(related, "BucketPolicy")}`));
+        on(
+          must(what, TLS_REQUIREMENT, `no bucket policy${unresolvedNote(related, "BucketPolicy")}`),
+        );
         return;
       }
-      const docs: PolicyDocument[] = [];
-      let unknownDoc: UnknownValueError | undefined;
-      const invalid: string[] = [];
-      for (const source of sources) {
-        try {
-          docs.push(parsePolicyDocument(source.value));
-        } catch (e) {
-          if (e instanceof UnknownValueError) unknownDoc ??= e;
-          else if (e instanceof PolicyDocumentError) invalid.push(source.name);
-          else throw e;
-        }
+      const problem = tlsDenyProblem(sources, bucketKeysIn(args.resources)(bucket));
+      if (problem) on(must(what, TLS_REQUIREMENT, problem));
+    });
+    checkEach(cloudControl, (bucket) => {
+      const problem = cloudControlBucketTls(bucket, args.resources);
+      if (problem) {
+        report(
+          must(
+            `Cloud Control resource '${bucket.name}' (AWS::S3::Bucket)`,
+            TLS_REQUIREMENT,
+            problem,
+          ),
+          bucket.urn,
+        );
       }
-      const names = bucketKeysIn(args.resources)(bucket);
-      if (docs.some((d) => d.Statement.some((st) => deniesInsecureTransport(st, names)))) return;
-      // A document unknown during preview may hold the statement: the engine reports it advisory.
-      if (unknownDoc) throw unknownDoc;
-      const found = sources
-        .map((s) =>
-          invalid.includes(s.name)
-            ? `${s.name} (not a valid policy document)`
-            : `${s.name} without such a statement`,
-        )
-        .join(", ");
-      on(must(what, requirement, found));
     });
   },
 };

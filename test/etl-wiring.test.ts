@@ -113,7 +113,8 @@ describe("GlueEtl wiring (whole program under mocks)", () => {
         const parents = new Set([etl!.urn, ...network.map((n) => n.urn)]);
         for (const r of mine) expect(parents.has(r.parent!), r.name).to.equal(true);
         const underNetwork = mine.filter((r) => r.parent === network[0]?.urn).map((r) => r.type);
-        expect(underNetwork.length).to.equal(stack === "prod" ? 15 : 0);
+        // 15 network resources plus one VpcEndpointPolicy per endpoint (6, lib/iam/network.ts).
+        expect(underNetwork.length).to.equal(stack === "prod" ? 21 : 0);
       });
 
       it("uploads the script, every SQL file and the contract under one content-hashed prefix", async () => {

@@ -510,6 +510,13 @@ describe("policy: athena-workgroup-encryption", () => {
         "analytics",
         `Athena workgroup 'analytics' ${encReq}; found encryptionOption none, kmsKeyArn none.`,
       ),
+      // Without an output location nothing proves the athena-results purpose any more.
+      mandatory(
+        "s3-bucket-versioning",
+        T.bucket,
+        "athena-results",
+        "S3 bucket 'athena-results' must have versioning enabled (aws.s3.BucketVersioning status Enabled); found none.",
+      ),
     ]);
   });
 

@@ -5,6 +5,7 @@ import { snapshot } from "../policy/support";
 import {
   ACCOUNT,
   KEY_ARN,
+  REGION,
   T,
   TOPIC_ARN,
   UNKNOWN,
@@ -253,11 +254,12 @@ describe("policy: iam-actions-exist", () => {
     expect(found.map((v) => v.policy)).to.deep.equal([
       "iam-actions-exist",
       "iam-no-wildcard-actions",
-      "iam-resource-wildcard",
       "iam-passrole-scoped",
       "iam-no-not-elements",
       "iam-no-kms-decrypt-all-keys",
       "iam-foreign-access",
+      // A stack policy (it needs the stack's resources): it runs after the resource policies.
+      "iam-resource-wildcard",
     ]);
     expect(found[0]).to.deep.equal(
       cannotCheck(
@@ -427,6 +429,82 @@ describe("policy: iam-resource-wildcard", () => {
     expect(found).to.deep.equal([]);
   });
 
+  const readStaging = (resource: string) =>
+    editDoc(T.rolePolicy, "glue-role", (s) => (s[0]!.Resource = resource));
+  const NOT_OWNED = "nothing proves every resource it matches is this stack's";
+  const SCOPE_REQ =
+    "must name this stack's resources by ARN (no wildcard partition, service, region, account or resource name; or list the pattern with a reason in iam-resource-wildcard.allowedResourcePatterns)";
+
+  const unproven: [string, string, string][] = [
+    [
+      "a prefix of a bucket that is not the stack's",
+      "arn:aws:s3:::elsewhere/incoming/*",
+      "elsewhere/incoming/*",
+    ],
+    [
+      "a bucket name the stack's bucket name only starts",
+      `arn:aws:s3:::${physical("staging")}*`,
+      `${physical("staging")}*`,
+    ],
+    [
+      "a log group prefix no log group of the stack owns",
+      `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/other/*`,
+      "/other/*",
+    ],
+    [
+      "a sibling of the stack's log group",
+      `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/vendedlogs/states/pipeline*`,
+      "/aws/vendedlogs/states/pipeline*",
+    ],
+    [
+      "tables of a database that is not the stack's",
+      `arn:aws:glue:${REGION}:${ACCOUNT}:table/other_db/*`,
+      "other_db/*",
+    ],
+  ];
+  for (const [what, resource, name] of unproven) {
+    it(`reports a wildcard ARN that can match resources outside the stack: ${what}`, async () => {
+      expect(await only(policy, readStaging(resource))).to.deep.equal([
+        mandatory(
+          policy,
+          T.rolePolicy,
+          "glue-role",
+          `Statement 'ReadStaging' of IAM role policy 'glue-role' ${SCOPE_REQ}; found Resource ${resource} (wildcard in the resource name '${name}': ${NOT_OWNED}).`,
+        ),
+      ]);
+    });
+  }
+
+  it("accepts wildcards that lie within the stack's own bucket and log group", async () => {
+    for (const resource of [
+      `arn:aws:s3:::${physical("staging")}/*`,
+      `arn:aws:s3:::${physical("staging")}/incoming/2026-*/part-?.csv`,
+      `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/vendedlogs/states/pipeline:log-stream:*`,
+    ]) {
+      expect(await only(policy, readStaging(resource)), resource).to.deep.equal([]);
+    }
+  });
+
+  it("accepts an unproven pattern that allowedResourcePatterns lists with a reason", async () => {
+    const found = await check(readStaging("arn:aws:s3:::elsewhere/incoming/*"), {
+      config: {
+        [policy]: {
+          allowedResourcePatterns: [
+            {
+              pattern: "logs:log-group:/aws-glue/*",
+              reason: "test: Glue names its own log groups with the security configuration suffix.",
+            },
+            {
+              pattern: "s3:elsewhere/incoming/*",
+              reason: "test: a partner bucket this stack reads by agreement.",
+            },
+          ],
+        },
+      },
+    });
+    expect(found.filter((v) => v.policy === policy)).to.deep.equal([]);
+  });
+
   it("reports an unknown action on Resource * as advisory", async () => {
     const g = patch(
       baseline(),
@@ -434,11 +512,12 @@ describe("policy: iam-resource-wildcard", () => {
       "glue-role",
       (i) => (i.policy.Statement[1].Action = UNKNOWN),
     );
+    // A stack policy: the engine reports the unknown on the stack, after checking the rest.
     expect(await only(policy, g)).to.deep.equal([
       cannotCheck(
         policy,
-        T.rolePolicy,
-        "glue-role",
+        "pulumi:pulumi:Stack",
+        "prod",
         "string value at .policy.Statement.1.Action can't be known during preview",
       ),
     ]);
@@ -458,18 +537,19 @@ describe("policy: iam-passrole-scoped", () => {
 
   it('reports PassRole on Resource "*" (also a resource-wildcard violation)', async () => {
     const g = pass((s) => (s.Resource = "*"));
+    // iam-resource-wildcard is a stack policy: its reports come after the resource policies'.
     expect(await check(g)).to.deep.equal([
-      mandatory(
-        "iam-resource-wildcard",
-        T.policy,
-        "pass-glue-role",
-        `Statement 'PassGlueRole' of IAM policy 'pass-glue-role' ${RW_REQ}; found Resource * with iam:PassRole (resource types: role).`,
-      ),
       mandatory(
         policy,
         T.policy,
         "pass-glue-role",
         `${what} must name specific role ARNs; found Resource *.`,
+      ),
+      mandatory(
+        "iam-resource-wildcard",
+        T.policy,
+        "pass-glue-role",
+        `Statement 'PassGlueRole' of IAM policy 'pass-glue-role' ${RW_REQ}; found Resource * with iam:PassRole (resource types: role).`,
       ),
     ]);
   });
@@ -614,16 +694,16 @@ describe("policy: iam-no-kms-decrypt-all-keys", () => {
     });
     expect(await check(g)).to.deep.equal([
       mandatory(
-        "iam-resource-wildcard",
-        T.rolePolicy,
-        "sfn-role",
-        `Statement 'UseKey' of IAM role policy 'sfn-role' ${RW_REQ}; found Resource * with kms:Decrypt* (matches kms:Decrypt, resource types: key).`,
-      ),
-      mandatory(
         policy,
         T.rolePolicy,
         "sfn-role",
         "Statement 'UseKey' of IAM role policy 'sfn-role' (allows kms:Decrypt*) must name specific KMS key ARNs; found Resource *.",
+      ),
+      mandatory(
+        "iam-resource-wildcard",
+        T.rolePolicy,
+        "sfn-role",
+        `Statement 'UseKey' of IAM role policy 'sfn-role' ${RW_REQ}; found Resource * with kms:Decrypt* (matches kms:Decrypt, resource types: key).`,
       ),
     ]);
   });

@@ -13,6 +13,26 @@ describe("policy pack over the program", () => {
     expect(STACKS).to.include.members(["dev", "prod"]);
   });
 
+  it("prod: every VPC endpoint of the job's network has an endpoint policy pinned to the account", async () => {
+    const graph = await graphOf("prod", { preview: false });
+    const endpoints = graph.resources.filter((r) => r.type === "aws:ec2/vpcEndpoint:VpcEndpoint");
+    const policies = graph.resources.filter(
+      (r) => r.type === "aws:ec2/vpcEndpointPolicy:VpcEndpointPolicy",
+    );
+    expect(endpoints.length).to.equal(6);
+    expect(policies.map((p) => p.name).sort()).to.deep.equal(
+      endpoints.map((e) => `${e.name}-policy`).sort(),
+    );
+    for (const p of policies) {
+      const doc = JSON.parse(String(p.inputs["policy"])) as {
+        Statement: { Condition: { StringEquals: Record<string, string> } }[];
+      };
+      for (const s of doc.Statement) {
+        expect(s.Condition.StringEquals["aws:PrincipalAccount"]).to.equal("123456789012");
+      }
+    }
+  });
+
   for (const stack of STACKS) {
     for (const preview of [false, true]) {
       it(`${stack}${preview ? " (preview)" : ""}: no mandatory violations`, async () => {

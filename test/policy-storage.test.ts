@@ -14,6 +14,7 @@ import {
   type Editable,
 } from "./fixtures/policy/graph";
 import { advisory, cannotCheck, check, mandatory } from "./fixtures/policy/run";
+import type { GraphResource } from "../policy/evaluate";
 
 const PAB_REQ =
   "must block public access with all four flags (blockPublicAcls, blockPublicPolicy, ignorePublicAcls, restrictPublicBuckets)";
@@ -214,6 +215,64 @@ describe("policy: s3-bucket-acls-disabled", () => {
 
 describe("policy: s3-bucket-tls-only", () => {
   const policy = "s3-bucket-tls-only";
+  const CC = "aws:cloudcontrol/resource:Resource";
+  const ccBucket = (state: Record<string, unknown>) =>
+    res(CC, "cc-bucket", { typeName: "AWS::S3::Bucket", desiredState: JSON.stringify(state) });
+  const ccTls = (bucket: string, on: string) =>
+    res(CC, "cc-bucket-policy", {
+      typeName: "AWS::S3::BucketPolicy",
+      desiredState: JSON.stringify({
+        Bucket: bucket,
+        PolicyDocument: bucketPolicy(`arn:aws:s3:::${on}`),
+      }),
+    });
+  const CC_WHAT = `Cloud Control resource 'cc-bucket' (AWS::S3::Bucket) must have a bucket policy that denies s3:* to Principal "*" on exactly the bucket's ARN and <arn>/* when aws:SecureTransport is false`;
+
+  it("judges a Cloud Control bucket's TLS deny like a native bucket's", async () => {
+    const cases: [string, GraphResource[], string | undefined][] = [
+      [
+        "a Cloud Control bucket policy naming it",
+        [ccBucket({ BucketName: "cc" }), ccTls("cc", "cc")],
+        undefined,
+      ],
+      [
+        "a native bucket policy naming it",
+        [
+          ccBucket({ BucketName: "cc" }),
+          res(T.bucketPolicy, "cc-native", {
+            bucket: "cc",
+            policy: JSON.stringify(bucketPolicy("arn:aws:s3:::cc")),
+          }),
+        ],
+        undefined,
+      ],
+      ["no bucket policy", [ccBucket({ BucketName: "cc" })], "no bucket policy"],
+      [
+        "a policy of another bucket",
+        [ccBucket({ BucketName: "cc" }), ccTls("other", "other")],
+        "no bucket policy",
+      ],
+      [
+        "a deny on another bucket's ARN",
+        [ccBucket({ BucketName: "cc" }), ccTls("cc", "other")],
+        "Cloud Control bucket policy 'cc-bucket-policy' without such a statement",
+      ],
+      [
+        "no BucketName",
+        [ccBucket({}), ccTls("cc", "cc")],
+        "no BucketName in desiredState (set it, so the TLS deny's ARNs can be checked)",
+      ],
+    ];
+    for (const [what, extra, found] of cases) {
+      const violations = await only(policy, plus(baseline(), ...extra));
+      expect(violations, what).to.deep.equal(
+        found === undefined
+          ? []
+          : [mandatory(policy, CC, "cc-bucket", `${CC_WHAT}; found ${found}.`)],
+      );
+    }
+  });
+
   const stagingArn = `arn:aws:s3:::${physical("staging")}`;
   const withDoc = (doc: unknown) =>
     patch(baseline(), T.bucketPolicy, "staging", (i) => (i.policy = JSON.stringify(doc)));
@@ -353,6 +412,48 @@ describe("policy: s3-bucket-versioning", () => {
     const g = patch(baseline(), T.bucket, "athena-results", (i) => delete i.tags);
     const found = await only(policy, g);
     expect(found.map((v) => [v.name, v.level])).to.deep.equal([["athena-results", "mandatory"]]);
+  });
+
+  const ATHENA_UNPROVEN =
+    "S3 bucket 'athena-results' must have versioning enabled (aws.s3.BucketVersioning status Enabled); found none.";
+  it("exempts athena-results only where a workgroup of the stack writes its results there", async () => {
+    expect(await only(policy, without(baseline(), T.workgroup, "analytics"))).to.deep.equal([
+      mandatory(policy, T.bucket, "athena-results", ATHENA_UNPROVEN),
+    ]);
+    const elsewhere = patch(
+      baseline(),
+      T.workgroup,
+      "analytics",
+      (i) => (i.configuration.resultConfiguration.outputLocation = "s3://someone-elses-bucket/"),
+    );
+    expect(await only(policy, elsewhere)).to.deep.equal([
+      mandatory(policy, T.bucket, "athena-results", ATHENA_UNPROVEN),
+    ]);
+  });
+
+  it("does not exempt an athena-results bucket that also receives uploads", async () => {
+    const g = plus(
+      baseline(),
+      res("aws:s3/bucketObjectv2:BucketObjectv2", "extra", {
+        bucket: physical("athena-results"),
+        key: "incoming/extra.csv",
+      }),
+    );
+    expect(await only(policy, g)).to.deep.equal([
+      mandatory(policy, T.bucket, "athena-results", ATHENA_UNPROVEN),
+    ]);
+  });
+
+  it("cannot prove athena-results while the output location is unknown (preview)", async () => {
+    const g = patch(
+      baseline(),
+      T.workgroup,
+      "analytics",
+      (i) => (i.configuration.resultConfiguration.outputLocation = UNKNOWN),
+    );
+    const found = await only(policy, g);
+    expect(found.map((v) => v.level)).to.deep.equal(["advisory"]);
+    expect(found[0]!.message).to.match(/can't run policy 's3-bucket-versioning'.*during preview/);
   });
 
   it("is advisory in dev", async () => {

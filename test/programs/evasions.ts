@@ -45,6 +45,8 @@ interface BucketOptions {
   sseS3?: boolean;
   /** No server access logging (log buckets). */
   noLogging?: boolean;
+  /** No versioning (buckets whose purpose is exempt from it, e.g. Athena results). */
+  noVersioning?: boolean;
 }
 
 /** A bucket with every companion resource the storage and encryption rules ask for. */
@@ -106,7 +108,7 @@ function lakeBucket(name: string, o: BucketOptions = {}, existing?: aws.s3.Bucke
     },
     child,
   );
-  if (!o.sseS3) {
+  if (!o.sseS3 && !o.noVersioning) {
     new aws.s3.BucketVersioning(
       name,
       { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
@@ -136,6 +138,19 @@ function lakeBucket(name: string, o: BucketOptions = {}, existing?: aws.s3.Bucke
     );
   }
   return bucket;
+}
+
+/** An Athena workgroup of the stack that writes its query results to `bucket`. */
+function athenaWorkgroup(name: string, bucket: aws.s3.Bucket): aws.athena.Workgroup {
+  return new aws.athena.Workgroup(name, {
+    configuration: {
+      enforceWorkgroupConfiguration: true,
+      resultConfiguration: {
+        outputLocation: pulumi.interpolate`s3://${bucket.bucket}/results/`,
+        encryptionConfiguration: { encryptionOption: "SSE_KMS", kmsKeyArn: key.arn },
+      },
+    },
+  });
 }
 
 lakeBucket(
@@ -376,6 +391,28 @@ rolePolicy("evade-arn-any-key", {
   Action: "kms:Decrypt",
   Resource: `arn:aws:kms:${REGION}:${ACCOUNT}:key/*`,
 });
+// A wildcard after a concrete first name component still reaches resources that are not this
+// stack's: only prefixes that lie within one of the stack's resources are proven.
+rolePolicy("evade-arn-log-group-prefix", {
+  Action: "logs:PutLogEvents",
+  Resource: `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/corpus/*:log-stream:*`,
+});
+rolePolicy("evade-arn-other-bucket-prefix", {
+  Action: "s3:GetObject",
+  Resource: "arn:aws:s3:::corpus-elsewhere/incoming/*",
+});
+rolePolicy("evade-arn-bucket-name-extends", {
+  Action: "s3:GetObject",
+  Resource: data.arn.apply((arn) => `${arn}*/incoming/*`),
+});
+rolePolicy("evade-arn-other-database-tables", {
+  Action: "glue:GetTable",
+  Resource: `arn:aws:glue:${REGION}:${ACCOUNT}:table/other_db/*`,
+});
+rolePolicy("evade-arn-other-machine-executions", {
+  Action: "states:DescribeExecution",
+  Resource: `arn:aws:states:${REGION}:${ACCOUNT}:execution:other-machine:*`,
+});
 
 // ------------------------------------------------------------------ type: policy-bearing types
 new aws.iam.RolePolicyAttachmentsExclusive("evade-type-exclusive-admin", {
@@ -433,6 +470,47 @@ new aws.ec2.VpcEndpointPolicy("evade-type-endpoint-policy-foreign", {
     Resource: "arn:aws:s3:::*/*",
   }),
 });
+// Resource "*" through an endpoint: only for actions that need no resource, pinned to the
+// trusted accounts' principals.
+new aws.ec2.VpcEndpointPolicy("evade-arn-endpoint-star-unpinned", {
+  vpcEndpointId: "vpce-0corpus",
+  policy: doc({
+    Effect: "Allow",
+    Principal: "*",
+    Action: "cloudwatch:PutMetricData",
+    Resource: "*",
+  }),
+});
+new aws.ec2.VpcEndpointPolicy("evade-arn-endpoint-star-needs-resource", {
+  vpcEndpointId: "vpce-0corpus",
+  policy: doc({
+    Effect: "Allow",
+    Principal: "*",
+    Action: "s3:PutObject",
+    Resource: "*",
+    Condition: { StringEquals: { "aws:PrincipalAccount": ACCOUNT } },
+  }),
+});
+new aws.ec2.VpcEndpointPolicy("evade-arn-endpoint-star-foreign-pin", {
+  vpcEndpointId: "vpce-0corpus",
+  policy: doc({
+    Effect: "Allow",
+    Principal: "*",
+    Action: "sts:GetCallerIdentity",
+    Resource: "*",
+    Condition: { StringEquals: { "aws:PrincipalAccount": FOREIGN } },
+  }),
+});
+new aws.ec2.VpcEndpointPolicy("evade-arn-endpoint-star-pin-ifexists", {
+  vpcEndpointId: "vpce-0corpus",
+  policy: doc({
+    Effect: "Allow",
+    Principal: "*",
+    Action: "cloudwatch:PutMetricData",
+    Resource: "*",
+    Condition: { StringEqualsIfExists: { "aws:PrincipalAccount": ACCOUNT } },
+  }),
+});
 const ccBucketSecure = {
   PublicAccessBlockConfiguration: {
     BlockPublicAcls: true,
@@ -446,6 +524,90 @@ const ccBucketSecure = {
 new aws.cloudcontrol.Resource("evade-type-cc-unencrypted-bucket", {
   typeName: "AWS::S3::Bucket",
   desiredState: JSON.stringify(ccBucketSecure),
+});
+/** A Cloud Control bucket with everything the native rules ask of the bucket itself. */
+const ccBucketComplete = (bucketName: string) => ({
+  ...ccBucketSecure,
+  BucketName: bucketName,
+  BucketEncryption: {
+    ServerSideEncryptionConfiguration: [
+      {
+        ServerSideEncryptionByDefault: {
+          SSEAlgorithm: "aws:kms",
+          KMSMasterKeyID: `arn:aws:kms:${REGION}:${ACCOUNT}:key/corpus`,
+        },
+        BucketKeyEnabled: true,
+      },
+    ],
+  },
+  LifecycleConfiguration: {
+    Rules: [
+      {
+        Id: "abort",
+        Status: "Enabled",
+        AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+      },
+    ],
+  },
+  LoggingConfiguration: { DestinationBucketName: "corpus-access-logs", LogFilePrefix: "cc/" },
+});
+/** A TLS-only deny on a bucket name. */
+const tlsDeny = (bucketName: string) => ({
+  Version: "2012-10-17",
+  Statement: [
+    {
+      Sid: "DenyInsecureTransport",
+      Effect: "Deny",
+      Principal: "*",
+      Action: "s3:*",
+      Resource: [`arn:aws:s3:::${bucketName}`, `arn:aws:s3:::${bucketName}/*`],
+      Condition: { Bool: { "aws:SecureTransport": "false" } },
+    },
+  ],
+});
+new aws.cloudcontrol.Resource("evade-type-cc-bucket-no-tls", {
+  typeName: "AWS::S3::Bucket",
+  desiredState: JSON.stringify(ccBucketComplete("corpus-cc-no-tls")),
+});
+new aws.cloudcontrol.Resource("evade-type-cc-bucket-tls-other-bucket", {
+  typeName: "AWS::S3::Bucket",
+  desiredState: JSON.stringify(ccBucketComplete("corpus-cc-tls-other")),
+});
+new aws.cloudcontrol.Resource("corpus-cc-tls-other-policy", {
+  typeName: "AWS::S3::BucketPolicy",
+  desiredState: JSON.stringify({
+    Bucket: "corpus-cc-tls-other",
+    PolicyDocument: tlsDeny("corpus-elsewhere"),
+  }),
+});
+new aws.cloudcontrol.Resource("evade-type-cc-bucket-unnamed", {
+  typeName: "AWS::S3::Bucket",
+  desiredState: JSON.stringify({ ...ccBucketComplete("x"), BucketName: undefined }),
+});
+new aws.cloudcontrol.Resource("evade-type-cc-bucket-no-lifecycle", {
+  typeName: "AWS::S3::Bucket",
+  desiredState: JSON.stringify({
+    ...ccBucketComplete("corpus-cc-no-lifecycle"),
+    LifecycleConfiguration: undefined,
+  }),
+});
+new aws.cloudcontrol.Resource("corpus-cc-no-lifecycle-policy", {
+  typeName: "AWS::S3::BucketPolicy",
+  desiredState: JSON.stringify({
+    Bucket: "corpus-cc-no-lifecycle",
+    PolicyDocument: tlsDeny("corpus-cc-no-lifecycle"),
+  }),
+});
+new aws.cloudcontrol.Resource("evade-type-cc-bucket-no-logging", {
+  typeName: "AWS::S3::Bucket",
+  desiredState: JSON.stringify({
+    ...ccBucketComplete("corpus-cc-no-logging"),
+    LoggingConfiguration: undefined,
+  }),
+});
+new aws.s3.BucketPolicy("corpus-cc-no-logging-policy", {
+  bucket: "corpus-cc-no-logging",
+  policy: JSON.stringify(tlsDeny("corpus-cc-no-logging")),
 });
 new aws.cloudcontrol.Resource("evade-type-cc-admin-role", {
   typeName: "AWS::IAM::Role",
@@ -580,6 +742,23 @@ new aws.glue.Crawler("evade-proof-crawler-weak-security", {
   s3Targets: [{ path: "s3://corpus/tracks/" }],
 });
 lakeBucket("evade-proof-self-declared-logs", { purpose: "access-logs", sseS3: true });
+// An athena-results purpose without a workgroup writing there: judged as a data bucket, so the
+// missing versioning is a violation.
+lakeBucket("evade-proof-self-declared-athena-results", {
+  purpose: "athena-results",
+  noVersioning: true,
+});
+// A workgroup's results bucket that also receives other uploads is not proven either.
+const sharedResults = lakeBucket("evade-proof-athena-results-shared", {
+  purpose: "athena-results",
+  noVersioning: true,
+});
+athenaWorkgroup("corpus-workgroup-shared", sharedResults);
+new aws.s3.BucketObjectv2("corpus-shared-results-upload", {
+  bucket: sharedResults.id,
+  key: "incoming/extra.csv",
+  content: "a,b\n",
+});
 new aws.s3.BucketObjectv2("evade-proof-object-aes256", {
   bucket: data.id,
   key: "incoming/override.csv",
@@ -721,6 +900,56 @@ new aws.ec2.VpcEndpoint("control-interface-endpoint-account-pin", {
     Resource: "*",
     Condition: { StringEquals: { "aws:ResourceAccount": ACCOUNT } },
   }),
+});
+new aws.ec2.VpcEndpointPolicy("control-interface-endpoint-caller-scoped", {
+  vpcEndpointId: "vpce-0corpus",
+  policy: doc({
+    Effect: "Allow",
+    Principal: "*",
+    Action: "cloudwatch:PutMetricData",
+    Resource: "*",
+    Condition: {
+      StringEquals: { "aws:PrincipalAccount": ACCOUNT, "cloudwatch:namespace": "Glue" },
+    },
+  }),
+});
+const database = new aws.glue.CatalogDatabase("corpus-database", { name: "corpus_db" });
+new aws.iam.RolePolicy("control-glue-own-tables", {
+  role: role.name,
+  policy: database.name.apply((db) =>
+    doc({
+      Effect: "Allow",
+      Action: "glue:GetTable",
+      Resource: [
+        `arn:aws:glue:${REGION}:${ACCOUNT}:catalog`,
+        `arn:aws:glue:${REGION}:${ACCOUNT}:database/${db}`,
+        `arn:aws:glue:${REGION}:${ACCOUNT}:table/${db}/*`,
+      ],
+    }),
+  ),
+});
+athenaWorkgroup(
+  "control-athena-workgroup",
+  lakeBucket("control-athena-results", { purpose: "athena-results", noVersioning: true }),
+);
+new aws.cloudcontrol.Resource("control-cc-bucket-cc-policy", {
+  typeName: "AWS::S3::Bucket",
+  desiredState: JSON.stringify(ccBucketComplete("corpus-cc-bucket")),
+});
+new aws.cloudcontrol.Resource("control-cc-bucket-policy", {
+  typeName: "AWS::S3::BucketPolicy",
+  desiredState: JSON.stringify({
+    Bucket: "corpus-cc-bucket",
+    PolicyDocument: tlsDeny("corpus-cc-bucket"),
+  }),
+});
+new aws.cloudcontrol.Resource("control-cc-bucket-native-policy", {
+  typeName: "AWS::S3::Bucket",
+  desiredState: JSON.stringify(ccBucketComplete("corpus-cc-bucket-native")),
+});
+new aws.s3.BucketPolicy("control-cc-bucket-native-tls", {
+  bucket: "corpus-cc-bucket-native",
+  policy: JSON.stringify(tlsDeny("corpus-cc-bucket-native")),
 });
 job("control-job-own-security", securityConfiguration.name);
 new aws.iam.Role("control-states-trust", {

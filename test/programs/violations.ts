@@ -223,7 +223,7 @@ rolePolicy("planted-actions-exist", {
 rolePolicy("planted-wildcard-actions", {
   Effect: "Allow",
   Action: "s3:*",
-  Resource: "arn:aws:s3:::planted/*",
+  Resource: "arn:aws:s3:::planted/report.csv",
 }); // iam-no-wildcard-actions
 rolePolicy("planted-resource-wildcard", {
   Effect: "Allow",
@@ -295,6 +295,36 @@ new aws.cloudcontrol.Resource("planted-cloudcontrol-bucket", {
     },
     OwnershipControls: { Rules: [{ ObjectOwnership: "BucketOwnerEnforced" }] },
     VersioningConfiguration: { Status: "Enabled" },
+    // Everything but the encryption, so that only cloudcontrol-resource-reviewed fires.
+    BucketName: "planted-cloudcontrol-bucket",
+    LifecycleConfiguration: {
+      Rules: [
+        {
+          Id: "abort",
+          Status: "Enabled",
+          AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+        },
+      ],
+    },
+    LoggingConfiguration: { DestinationBucketName: "planted-logs" },
+  }),
+});
+new aws.s3.BucketPolicy("planted-cloudcontrol-bucket-tls", {
+  bucket: "planted-cloudcontrol-bucket",
+  policy: JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Effect: "Deny",
+        Principal: "*",
+        Action: "s3:*",
+        Resource: [
+          "arn:aws:s3:::planted-cloudcontrol-bucket",
+          "arn:aws:s3:::planted-cloudcontrol-bucket/*",
+        ],
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+      },
+    ],
   }),
 });
 new aws.ecr.RepositoryPolicy("planted-unjudged-type", {

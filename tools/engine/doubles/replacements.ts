@@ -143,6 +143,10 @@ export const REPLACE_ON_CHANGE: Readonly<Record<string, ReplaceRule>> = {
     properties: ["vpcId", "serviceName", "vpcEndpointType"],
     source: doc("vpc_endpoint"),
   },
+  "aws:ec2/vpcEndpointPolicy:VpcEndpointPolicy": {
+    properties: ["vpcEndpointId"],
+    source: doc("vpc_endpoint_policy"),
+  },
   "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": {
     properties: ["securityGroupId"],
     source: doc("vpc_security_group_ingress_rule"),

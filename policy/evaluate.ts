@@ -16,7 +16,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 
-import * as pulumi from "@pulumi/pulumi";
 import {
   type EnforcementLevel,
   type Policies,
@@ -29,12 +28,6 @@ import {
   type StackValidationArgs,
   type StackValidationPolicy,
 } from "@pulumi/policy";
-import {
-  specialResourceSig,
-  specialSecretSig,
-  specialSigKey,
-  unknownValue,
-} from "@pulumi/pulumi/runtime/rpc";
 
 import {
   PACK_NAME,
@@ -44,11 +37,15 @@ import {
   loadPolicyConfig,
 } from "./config";
 import { policies as packPolicies } from "./pack";
-import { schemaDefaults, validatePolicyConfig } from "./schema";
 import { UnknownValueError, unknownCheckingProxy } from "./support";
+import { plainCopy, toEngineProperties } from "./engine-props";
+import { type ResolvedPolicyConfig, resolvePolicyConfig } from "./resolve-config";
 
 export { POLICY_DIR, loadPolicyConfig };
 export type { PolicyConfigEntry, PolicyPackConfigFile } from "./config";
+export { PolicyConfigError, resolvePolicyConfig } from "./resolve-config";
+export type { ResolvedPolicyConfig } from "./resolve-config";
+export { toEngineProperties } from "./engine-props";
 
 /**
  * One resource of a graph (see docs/contracts.md; `tools/synth.ts` produces it). Optional fields
@@ -91,12 +88,6 @@ export interface NotApplicable {
   urn?: string;
 }
 
-/** A policy's effective level and properties after reconciling defaults and a config file. */
-export interface ResolvedPolicyConfig {
-  enforcementLevel: EnforcementLevel;
-  properties: Record<string, unknown>;
-}
-
 /** Options of {@link evaluatePolicies}. */
 export interface EvaluateOptions {
   /** Stack name: picks `policy/<stack>.json` when `config` is not given. */
@@ -120,15 +111,6 @@ export interface Evaluation {
   notApplicable: NotApplicable[];
   config: Record<string, ResolvedPolicyConfig>;
 }
-
-/** Policy pack config that does not fit the pack (unknown policy, bad level, schema errors). */
-export class PolicyConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`Invalid policy pack config:\n  ${problems.join("\n  ")}`);
-  }
-}
-
-const LEVELS: EnforcementLevel[] = ["advisory", "mandatory", "remediate", "disabled"];
 
 class NotApplicableError extends Error {
   constructor(readonly reason?: string) {
@@ -182,82 +164,6 @@ function packVersion(): string {
 
 let version: string | undefined;
 
-/**
- * Reconciles a config file with the policies' defaults the way the Pulumi CLI does, and validates
- * it. Stricter than the CLI in one way: a key that names no policy (a typo) is an error.
- * @throws PolicyConfigError listing every problem.
- */
-export function resolvePolicyConfig(
-  policies: Policies,
-  file: PolicyPackConfigFile,
-  packLevel: EnforcementLevel = defaultEnforcementLevel,
-): Record<string, ResolvedPolicyConfig> {
-  const problems: string[] = [];
-  const result: Record<string, ResolvedPolicyConfig> = {};
-  for (const p of policies) {
-    result[p.name] = {
-      enforcementLevel: p.enforcementLevel ?? packLevel,
-      properties: schemaDefaults(p.configSchema),
-    };
-  }
-  const levelOf = (key: string, entry: unknown): EnforcementLevel | undefined => {
-    const level =
-      typeof entry === "string"
-        ? entry
-        : (entry as { enforcementLevel?: unknown })?.enforcementLevel;
-    if (level === undefined) return undefined;
-    if (typeof level !== "string" || !LEVELS.includes(level as EnforcementLevel)) {
-      problems.push(
-        `${key}: enforcementLevel must be one of ${LEVELS.join(", ")}; found ${JSON.stringify(level)}`,
-      );
-      return undefined;
-    }
-    return level as EnforcementLevel;
-  };
-  if (file === null || typeof file !== "object" || Array.isArray(file)) {
-    throw new PolicyConfigError([
-      `the config must be a JSON object; found ${JSON.stringify(file)}`,
-    ]);
-  }
-  if ("all" in file) {
-    const all = levelOf("all", file.all);
-    if (all) for (const r of Object.values(result)) r.enforcementLevel = all;
-  }
-  for (const [key, entry] of Object.entries(file)) {
-    if (key === "all") continue;
-    const target = result[key];
-    if (!target) {
-      problems.push(
-        `${key}: no such policy in the pack; policies: ${policies.map((p) => p.name).join(", ")}`,
-      );
-      continue;
-    }
-    if (
-      typeof entry !== "string" &&
-      (entry === null || typeof entry !== "object" || Array.isArray(entry))
-    ) {
-      problems.push(
-        `${key}: must be an enforcement level or an object; found ${JSON.stringify(entry)}`,
-      );
-      continue;
-    }
-    const level = levelOf(key, entry);
-    if (level) target.enforcementLevel = level;
-    if (typeof entry === "object") {
-      const { enforcementLevel: _, ...props } = entry;
-      Object.assign(target.properties, props);
-    }
-  }
-  for (const p of policies) {
-    if (!p.configSchema) continue;
-    for (const e of validatePolicyConfig(p.configSchema, result[p.name]!.properties)) {
-      problems.push(`${p.name}: ${e}`);
-    }
-  }
-  if (problems.length > 0) throw new PolicyConfigError(problems);
-  return result;
-}
-
 function isResourcePolicy(p: Policy): p is ResourceValidationPolicy {
   const r = p as ResourceValidationPolicy;
   if (typeof r.validateResource === "function") return true;
@@ -280,72 +186,6 @@ function isTypeOf(type: string, resourceClass: unknown): boolean {
   if (t) return type === t;
   const isInstance = (resourceClass as { isInstance?: unknown }).isInstance;
   return typeof isInstance === "function" && isInstance({ __pulumiType: type }) === true;
-}
-
-/**
- * Converts graph inputs to what the engine hands a policy: plain JSON values, unknowns as Pulumi's
- * unknown sentinel, secrets unwrapped, resource references as their id (or URN), undefined
- * dropped from objects and `null` in arrays.
- * @throws Error for live SDK objects (Outputs, Resources), which a graph must not contain.
- */
-export function toEngineProperties(value: unknown, where = "inputs"): unknown {
-  if (value === undefined || value === null) return value;
-  if (pulumi.isUnknown(value)) return unknownValue;
-  if (typeof value !== "object") {
-    if (typeof value === "function") {
-      throw new Error(`${where} is a function; a graph holds plain data.`);
-    }
-    return value;
-  }
-  if (pulumi.Output.isInstance(value) || pulumi.Resource.isInstance(value)) {
-    throw new Error(
-      `${where} is a live Pulumi ${pulumi.Output.isInstance(value) ? "Output" : "Resource"}; the graph must hold plain values (synthesize serializes them).`,
-    );
-  }
-  if (Array.isArray(value)) {
-    return value.map((v, i) => {
-      const c = toEngineProperties(v, `${where}[${i}]`);
-      return c === undefined ? null : c;
-    });
-  }
-  const obj = value as Record<string, unknown>;
-  if ((obj as { __pulumiUnknown?: unknown }).__pulumiUnknown === true) return unknownValue;
-  const sig = obj[specialSigKey];
-  if (sig === specialSecretSig) return toEngineProperties(obj.value, where);
-  if (sig === specialResourceSig) {
-    return typeof obj.id === "string" && obj.id !== "" ? obj.id : obj.urn;
-  }
-  if (value instanceof Promise) {
-    throw new Error(`${where} is a Promise; the graph must hold resolved values.`);
-  }
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(obj)) {
-    const c = toEngineProperties(v, `${where}.${k}`);
-    if (c !== undefined) out[k] = c;
-  }
-  return out;
-}
-
-/** A deep copy that reads through proxies (remediation results) keeping unknown sentinels. */
-function plainCopy(value: unknown): unknown {
-  if (value === null || typeof value !== "object") return value;
-  if (Array.isArray(value))
-    return Array.from({ length: value.length }, (_, i) => plainCopy(readRaw(value, i)));
-  const out: Record<string, unknown> = {};
-  for (const k of Object.keys(value)) {
-    const v = plainCopy(readRaw(value, k));
-    if (v !== undefined) out[k] = v;
-  }
-  return out;
-}
-
-function readRaw(obj: object, key: string | number): unknown {
-  try {
-    return (obj as Record<string | number, unknown>)[key];
-  } catch (e) {
-    if (e instanceof UnknownValueError) return e.unknownTypeSentinel;
-    throw e;
-  }
 }
 
 function emptyOptions(r: GraphResource): PolicyResourceOptions {

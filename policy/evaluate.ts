@@ -181,6 +181,16 @@ function pulumiTypeOf(fn: unknown): string | undefined {
   return typeof t === "string" && t.length > 0 ? t : undefined;
 }
 
+/**
+ * Why a resource policy's handler does not apply to a resource of `type` (the engine's wording),
+ * or undefined when it does: no handler, or a handler typed for another resource type.
+ */
+function inapplicable(handler: unknown, what: string, type: string): string | undefined {
+  if (!handler) return `Policy does not implement ${what}`;
+  const t = Array.isArray(handler) ? undefined : pulumiTypeOf(handler);
+  return t && t !== type ? `Policy only applies to resources of type '${t}'` : undefined;
+}
+
 function isTypeOf(type: string, resourceClass: unknown): boolean {
   const t = pulumiTypeOf(resourceClass);
   if (t) return type === t;
@@ -310,24 +320,12 @@ export async function evaluatePolicyPack(
     let current = props.get(r.urn)!;
     for (const p of policies) {
       if (levelOf(p) !== "remediate" || !isResourcePolicy(p)) continue;
-      if (!p.remediateResource) {
-        notApplicable.push({
-          policy: p.name,
-          reason: "Policy does not implement remediateResource",
-          urn: r.urn,
-        });
+      const skip = inapplicable(p.remediateResource, "remediateResource", r.type);
+      if (skip) {
+        notApplicable.push({ policy: p.name, reason: skip, urn: r.urn });
         continue;
       }
-      const t = pulumiTypeOf(p.remediateResource);
-      if (t && t !== r.type) {
-        notApplicable.push({
-          policy: p.name,
-          reason: `Policy only applies to resources of type '${t}'`,
-          urn: r.urn,
-        });
-        continue;
-      }
-      const remediate = p.remediateResource;
+      const remediate = p.remediateResource!;
       const result = await runPolicyCall(() => remediate(resourceArgs(r, p, current)), {
         unknown: (e) =>
           ds.push({
@@ -351,26 +349,13 @@ export async function evaluatePolicyPack(
     for (const p of policies) {
       let level = levelOf(p);
       if (level === "disabled" || !isResourcePolicy(p)) continue;
-      if (!p.validateResource) {
-        notApplicable.push({
-          policy: p.name,
-          reason: "Policy does not implement validateResource",
-          urn: r.urn,
-        });
+      const skip = inapplicable(p.validateResource, "validateResource", r.type);
+      if (skip) {
+        notApplicable.push({ policy: p.name, reason: skip, urn: r.urn });
         continue;
       }
       if (level === "remediate") level = "mandatory";
-      if (!Array.isArray(p.validateResource)) {
-        const t = pulumiTypeOf(p.validateResource);
-        if (t && t !== r.type) {
-          notApplicable.push({
-            policy: p.name,
-            reason: `Policy only applies to resources of type '${t}'`,
-            urn: r.urn,
-          });
-          continue;
-        }
-      }
+      if (!p.validateResource) continue; // (inapplicable said so; narrows the type)
       const validations = Array.isArray(p.validateResource)
         ? p.validateResource
         : [p.validateResource];

@@ -115,7 +115,10 @@ export const iamResourceWildcard: StackValidationPolicy = {
   validateStack: async (args, report) => {
     const owned = ownedPrefixes(args.resources);
     let first: UnknownValueError | undefined;
-    for (const r of args.resources) {
+    // URN order: in a preview, the unknown value reported ("can't run ... during preview") must
+    // not depend on the order in which the engine (or the offline evaluator) lists the resources.
+    const byUrn = [...args.resources].sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
+    for (const r of byUrn) {
       try {
         await resourceWildcardOf(owned)(
           {

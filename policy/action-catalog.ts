@@ -88,17 +88,7 @@ export class IamCatalog {
    * @throws Error if the pattern's service was not loaded by {@link IamCatalog.load}.
    */
   expand(pattern: string): ActionExpansion {
-    if (pattern === "*") {
-      return {
-        pattern,
-        wellFormed: true,
-        anyService: true,
-        service: "*",
-        serviceExists: true,
-        matches: [],
-      };
-    }
-    if (WILD_SERVICE_FORM.test(pattern)) {
+    if (pattern === "*" || WILD_SERVICE_FORM.test(pattern)) {
       return {
         pattern,
         wellFormed: true,

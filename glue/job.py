@@ -64,7 +64,6 @@ from job_io import (  # noqa: E402
     match_header,
     normalize_header,
     parse_csv_record,
-    write_one_sorted_file,
 )
 
 from job_audit import (  # noqa: E402
@@ -77,6 +76,8 @@ from job_audit import (  # noqa: E402
     read_gates,
     read_metric_data,
     register_gate_limits,
+    reuse_identical_gold,
+    snapshot_partition,
 )
 
 LOG = logging.getLogger("spotify-pipeline.job")
@@ -213,11 +214,9 @@ def run_steps(spark: Any, contract: dict[str, Any], steps: list[SqlStep]) -> Non
 def write_parquet(spark: Any, table: str, location: str) -> None:
     """Replaces ``location`` with ``table`` as Snappy Parquet (mode overwrite). Quarantine tables
     (small, read by people) go to one file sorted on every column, NULLs last like DuckDB's
-    ``ORDER BY ALL``; gold to one fixed-name file sorted on ``track_id`` (reruns give the same
-    bytes, ``write_one_sorted_file``); silver keeps Spark's order."""
+    ``ORDER BY ALL``; silver and gold keep Spark's order and files (a rerun's gold gets the
+    published bytes back through ``reuse_identical_gold``)."""
     frame = spark.table(table)
-    if table == GOLD_TABLE:
-        return write_one_sorted_file(frame, location, "track_id")
     if table.startswith("quarantine_"):
         # One partition sorted in place: no range-partitioning pass for a small table.
         order = [frame[c].asc_nulls_last() for c in frame.columns]
@@ -403,6 +402,9 @@ def run(
             if output["table"] == GOLD_TABLE:
                 # The rows written, read back from the Parquet footers.
                 gold_rows = spark.read.parquet(location).count()
+        # A rerun stages the bytes already published for the same rows (safe reruns).
+        snapshot = join(roots["warehouse_path"], snapshot_partition(contract, snapshot_date))
+        reuse_identical_gold(spark, staged, [snapshot, current])
         table = contract["summary"]["table"]
         counts = spark.sql(f"SELECT section, entity, reason, row_count FROM {table}").collect()
         summary = build_summary(

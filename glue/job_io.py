@@ -21,36 +21,6 @@ SQL_FILE = re.compile(r"^\d{2}_([a-z][a-z0-9_]*)\.sql$")
 HERE = Path(__file__).resolve().parent
 
 
-#: The gold table's one Parquet file. Spark names part files ``part-NNNNN-<job UUID>-c000``,
-#: a new UUID per write; a fixed name (local/etl.ts writes the same) lets a rerun of a batch
-#: produce the same file, byte for byte.
-GOLD_FILE = "part-00000.snappy.parquet"
-
-
-def write_one_sorted_file(frame: Any, location: str, key: str, name: str = GOLD_FILE) -> None:
-    """Replaces ``location`` with ``frame`` as ONE Snappy Parquet file named ``name``, rows sorted
-    on ``key`` then every other column (NULLs last): the same rows always give the same bytes.
-
-    One partition (a shuffle, so the upstream stages keep their parallelism) sorted in place:
-    Spark's row order otherwise follows task scheduling, and a file per partition varies with
-    the partition count. The Parquet writer itself is deterministic (fixed ``created_by`` and
-    Spark metadata, no timestamps). The part file is then renamed (S3: a copy and a delete).
-    """
-    order = [frame[key].asc_nulls_last()]
-    order += [frame[c].asc_nulls_last() for c in frame.columns if c != key]
-    sorted_frame = frame.repartition(1).sortWithinPartitions(*order)
-    sorted_frame.write.mode("overwrite").option("compression", "snappy").parquet(location)
-    fs, folder = _Storage(frame.sparkSession)._hadoop(location)
-    parts = [s.getPath() for s in fs.listStatus(folder)]
-    parts = [p for p in parts if p.getName().endswith(".parquet")]
-    if len(parts) != 1:
-        names = sorted(p.getName() for p in parts)
-        raise RuntimeError(f"{location} must hold one Parquet file after the write; found {names}.")
-    target = folder.suffix(f"/{name}")
-    if parts[0].getName() != name and not fs.rename(parts[0], target):
-        raise RuntimeError(f"Could not rename {parts[0].toString()} to {target.toString()}.")
-
-
 class InputError(Exception):
     """A fatal problem with the input files (missing, empty, not a CSV, missing a required column).
 

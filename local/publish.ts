@@ -85,8 +85,13 @@ export function recoverInterruptedPublish(dir: string): void {
   }
 }
 
+/** The snapshot partition of `snapshotDate` in the history table. */
+export function snapshotPath(p: PublishPaths, snapshotDate: string): string {
+  return path.join(p.history, `${p.partitionKey}=${snapshotDate}`);
+}
+
 /** Hard links (else copies) every file of `from` into a new folder `to`. */
-function linkTree(from: string, to: string): void {
+export function linkTree(from: string, to: string): void {
   fs.rmSync(to, { recursive: true, force: true });
   fs.mkdirSync(to, { recursive: true });
   for (const entry of fs.readdirSync(from, { withFileTypes: true })) {
@@ -144,7 +149,7 @@ export function publishGold(
   }
   recoverInterruptedPublish(path.dirname(p.current));
   const newest = snapshotDates(p).at(-1);
-  const snapshot = path.join(p.history, `${p.partitionKey}=${snapshotDate}`);
+  const snapshot = snapshotPath(p, snapshotDate);
   swapIn(p.staged, snapshot, runId);
   const current = newest === undefined || snapshotDate >= newest;
   if (current) swapIn(p.staged, p.current, runId, crashAfterAside);

@@ -105,7 +105,8 @@ const GOLD_TABLE = "gold_tracks";
 /**
  * DuckDB's memory limit when the caller sets none: DuckDB spills what does not fit to a temporary
  * folder, and the whole local run (Node, charts included) peaks 400-600 MB above the limit (4M
- * tracks: 1,697 MB at 1280MB, 2,126 MB at 1536MB, over the local run's 2 GB target).
+ * tracks: 1,730-1,830 MB at 1280MB; 1,870-2,030 MB at 1536MB, which is no faster and too close
+ * to the local run's 2 GB target).
  */
 export const DEFAULT_MEMORY_LIMIT = "1280MB";
 /** The environment variable that overrides {@link DEFAULT_MEMORY_LIMIT} (e.g. `4GB`). */

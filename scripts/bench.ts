@@ -35,11 +35,14 @@ export const TARGETS_MS: Record<number, number> = { 440_000: 5_000, 4_000_000: 3
 export const PEAK_TARGET_BYTES = 2 * 1024 ** 3;
 
 export const USAGE = [
-  "Usage: npm run bench -- [--sizes 100k,440k,4m] [--engines duckdb,spark] [--seed S] [--dir DIR] [--baseline DIR]",
+  "Usage: npm run bench -- [--sizes 100k,440k,4m] [--engines duckdb,spark] [--seed S] [--dir DIR] [--baseline DIR [--repeat N]] [--rerun]",
   "  --sizes     comma-separated track counts; k and m suffixes allowed (default: 100k,440k,4m)",
   "  --engines   duckdb and/or spark (default: duckdb, plus spark when .venv exists)",
   `  --seed      seed of the generated inputs (default: ${DEFAULT_SEED})`,
   "  --dir       folder for the inputs (kept, reused) and the outputs (default: <tmp>/spotify-pipeline-bench)",
+  "  --baseline  a checkout of earlier code: each case runs there too, and the overhead is printed",
+  "  --repeat    runs of each side of the baseline comparison, alternating; best and median (default: 4)",
+  "  --rerun     also run each case twice over one kept lake (--lake) and print what the rerun costs",
 ].join("\n");
 
 /** Parsed options. */
@@ -53,6 +56,10 @@ export interface BenchOptions {
    * case also runs there, and the table gains the overhead of this code over it.
    */
   baseline?: string;
+  /** Runs of each side of the baseline comparison (best and median are printed). */
+  repeat: number;
+  /** Also measure a rerun of the same batch over a kept lake. */
+  rerun: boolean;
 }
 
 /** Parses `100k`, `4m`, `440000`, `1_000_000`; undefined when invalid. */
@@ -83,6 +90,8 @@ export function parseBenchArgs(
         seed: { type: "string" },
         dir: { type: "string" },
         baseline: { type: "string" },
+        repeat: { type: "string" },
+        rerun: { type: "boolean" },
       },
       strict: true,
       allowPositionals: false,
@@ -136,8 +145,30 @@ export function parseBenchArgs(
       );
     }
   }
+  let repeat = 4;
+  if (typeof values.repeat === "string") {
+    if (!/^\d+$/.test(values.repeat) || Number(values.repeat) < 1 || Number(values.repeat) > 20) {
+      problems.push(
+        `--repeat must be a whole number from 1 to 20; got "${values.repeat}". Example: --repeat 5`,
+      );
+    } else repeat = Number(values.repeat);
+    if (baseline === undefined) {
+      problems.push("--repeat applies to the baseline comparison: add --baseline DIR, or drop it.");
+    }
+  }
   if (problems.length > 0) return { ok: false, problems };
-  return { ok: true, options: { sizes, engines, seed, dir, ...(baseline ? { baseline } : {}) } };
+  return {
+    ok: true,
+    options: {
+      sizes,
+      engines,
+      seed,
+      dir,
+      ...(baseline ? { baseline } : {}),
+      repeat,
+      rerun: values.rerun === true,
+    },
+  };
 }
 
 /** Resident set size in bytes of `root` and all its descendants, from /proc. */
@@ -210,6 +241,7 @@ async function child(argv: readonly string[]): Promise<number> {
       input: { type: "string" },
       out: { type: "string" },
       engine: { type: "string" },
+      lake: { type: "string" },
     },
   });
   // As `npm start` does: module loading is start-up (in "wall"), not part of the run.
@@ -218,6 +250,7 @@ async function child(argv: readonly string[]): Promise<number> {
     input: values.input as string,
     out: values.out as string,
     engine: values.engine as Engine,
+    ...(typeof values.lake === "string" ? { lake: values.lake } : {}),
   });
   const usage = process.resourceUsage();
   const cpuMs = (usage.userCPUTime + usage.systemCPUTime) / 1000;
@@ -234,14 +267,16 @@ async function measure(
   engine: Engine,
   tracks: number,
   root: string = REPO_ROOT,
+  lake?: string,
 ): Promise<BenchResult> {
   const started = performance.now();
   const script = path.join(root, "scripts", "bench.ts");
-  const proc = spawn(
-    process.execPath,
-    ["--import", "tsx", script, "--child", "--input", input, "--out", out, "--engine", engine],
-    { cwd: root, stdio: ["ignore", "pipe", "pipe"] },
-  );
+  const args = ["--child", "--input", input, "--out", out, "--engine", engine];
+  if (lake !== undefined) args.push("--lake", lake);
+  const proc = spawn(process.execPath, ["--import", "tsx", script, ...args], {
+    cwd: root,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let stdout = "";
   let stderr = "";
   proc.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
@@ -287,6 +322,21 @@ const s = (ms: number | undefined): string =>
 const mb = (bytes: number): string => `${Math.round(bytes / 1024 ** 2)} MB`;
 const size = (n: number): string =>
   n >= 1e6 ? `${n / 1e6}M` : n >= 1e3 ? `${n / 1e3}k` : String(n);
+
+/** The median of `values` (the mean of the middle two when their count is even). */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/** `after` against `before`, in percent with one decimal and a sign (`+3.7%`). */
+export function percent(before: number, after: number): string {
+  const p = ((after - before) / before) * 100;
+  return `${p >= 0 ? "+" : ""}${p.toFixed(1)}%`;
+}
 
 /** Formats the results as a Markdown table (also what the README shows). */
 export function formatTable(results: readonly BenchResult[]): string {
@@ -346,8 +396,9 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`bench: ${parsed.problems.join("\nbench: ")}\n\n${USAGE}\n`);
     return 2;
   }
-  const { sizes, engines, seed, dir, baseline } = parsed.options;
+  const { sizes, engines, seed, dir, baseline, repeat, rerun } = parsed.options;
   const overheads: string[] = [];
+  const reruns: string[] = [];
   const log = (text: string): void => {
     process.stderr.write(`${text}\n`);
   };
@@ -372,20 +423,43 @@ async function main(argv: readonly string[]): Promise<number> {
       log(`bench: ${size(tracks)} tracks, ${engine}: running ...`);
       const out = path.join(dir, `out-${engine}`);
       if (baseline) {
-        // Baseline first, then this code, then both again: the better of two runs each, so one
-        // noisy neighbour on the machine does not decide the comparison.
+        // Both sides `repeat` times, alternating which goes first (baseline, this code; then
+        // this code, baseline; ...) so that neither always runs on a machine the other just
+        // warmed or loaded: the best and the median of each decide, not one noisy run.
         const times: [number[], number[]] = [[], []];
-        for (let i = 0; i < 2; i++) {
-          const b = await measure(input, `${out}-baseline`, engine, tracks, baseline);
-          const c = await measure(input, out, engine, tracks);
+        for (let i = 0; i < repeat; i++) {
+          const order = i % 2 === 0 ? [0, 1] : [1, 0];
+          const runs: BenchResult[] = [];
+          for (const side of order) {
+            runs[side] =
+              side === 0
+                ? await measure(input, `${out}-baseline`, engine, tracks, baseline)
+                : await measure(input, out, engine, tracks);
+          }
+          const [b, c] = runs as [BenchResult, BenchResult];
           if (b.status === "SUCCEEDED") times[0].push(b.endToEndMs);
           if (c.status === "SUCCEEDED") times[1].push(c.endToEndMs);
           log(`bench:   baseline ${s(b.endToEndMs)}, this code ${s(c.endToEndMs)}`);
         }
         const [base, mine] = times.map((t) => Math.min(...t)) as [number, number];
+        const [baseMid, mineMid] = times.map(median) as [number, number];
         overheads.push(
-          `| ${size(tracks)} | ${engine} | ${s(base)} | ${s(mine)} | ` +
-            `${(((mine - base) / base) * 100).toFixed(1)}% |`,
+          `| ${size(tracks)} | ${engine} | ${s(base)} | ${s(mine)} | ${percent(base, mine)} | ` +
+            `${s(baseMid)} | ${s(mineMid)} | ${percent(baseMid, mineMid)} |`,
+        );
+      }
+      if (rerun) {
+        // One batch twice over one kept lake: the second run is a rerun (same rows), which
+        // compares its gold with the published copy and stages the published bytes.
+        const lake = path.join(dir, `lake-${engine}`);
+        fs.rmSync(lake, { recursive: true, force: true });
+        const first = await measure(input, `${out}-first`, engine, tracks, REPO_ROOT, lake);
+        const again = await measure(input, `${out}-rerun`, engine, tracks, REPO_ROOT, lake);
+        failed ||= first.status !== "SUCCEEDED" || again.status !== "SUCCEEDED";
+        log(`bench:   first run ${s(first.endToEndMs)}, rerun ${s(again.endToEndMs)}`);
+        reruns.push(
+          `| ${size(tracks)} | ${engine} | ${s(first.endToEndMs)} | ${s(again.endToEndMs)} | ` +
+            `${percent(first.endToEndMs, again.endToEndMs)} |`,
         );
       }
       const r = await measure(input, out, engine, tracks);
@@ -402,8 +476,15 @@ async function main(argv: readonly string[]): Promise<number> {
   process.stdout.write(`${formatTable(results)}\n`);
   if (overheads.length > 0) {
     process.stdout.write(
-      `\n| tracks | engine | baseline (best of 2) | this code (best of 2) | overhead |\n` +
-        `|---|---|---|---|---|\n${overheads.join("\n")}\n`,
+      `\n| tracks | engine | baseline (best of ${repeat}) | this code (best of ${repeat}) | ` +
+        `overhead | baseline (median) | this code (median) | overhead (median) |\n` +
+        `|---|---|---|---|---|---|---|---|\n${overheads.join("\n")}\n`,
+    );
+  }
+  if (reruns.length > 0) {
+    process.stdout.write(
+      `\n| tracks | engine | first run (kept lake) | rerun of the same batch | rerun cost |\n` +
+        `|---|---|---|---|---|\n${reruns.join("\n")}\n`,
     );
   }
   log(

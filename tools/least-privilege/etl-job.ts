@@ -126,6 +126,21 @@ export const GLUE_JOB: RoleTable = {
       why: "cleans up failed multipart writes",
     },
     {
+      action: "s3:GetObject",
+      resource: `${S3}{datawarehouse}/tracks_history/snapshot_date=2024-06-01/part-0.parquet`,
+      expect: "Allowed",
+      by: "identity:OverwriteOutputs",
+      why: "a rerun compares its staged gold with its published snapshot",
+    },
+    {
+      action: "s3:ListBucket",
+      resource: `${S3}{datawarehouse}`,
+      context: { "s3:prefix": "tracks_history/snapshot_date=2024-06-01/" },
+      expect: "Allowed",
+      by: "identity:ListOutputs1",
+      why: "lists the snapshot partition a rerun compares with",
+    },
+    {
       action: "s3:ListBucket",
       resource: `${S3}{processed}`,
       context: { "s3:prefix": "silver/albums/" },

@@ -67,7 +67,7 @@ from job_io import (  # noqa: E402
 )
 
 from job_audit import (  # noqa: E402
-    SNAPSHOT_DATE,
+    check_snapshot_date,
     duration_datum,
     gate_failure_message,
     gate_limit_rows,
@@ -365,8 +365,7 @@ def run(
     started = time.monotonic()
     contract, steps, input_dir, headers = preflight(spark, input_path, run_id, glue_dir)
     snapshot_date = snapshot_date or datetime.now(timezone.utc).strftime("%Y-%m-%d")
-    if not SNAPSHOT_DATE.match(snapshot_date):
-        raise ValueError(f"snapshot_date must be YYYY-MM-DD; found {json.dumps(snapshot_date)}.")
+    check_snapshot_date(snapshot_date, "snapshot_date")
     gates = merge_gates(contract, quality_gates)
     roots = {
         "processed_path": _location(processed_path),

@@ -11,11 +11,29 @@ from __future__ import annotations
 import json
 import math
 import re
+from datetime import date
 from typing import Any
 
 FILE_GATES = ("max_rejected_pct", "max_rejected_pct_per_reason", "min_accepted_rows")
 GOLD_GATES = ("min_rows", "max_drop_pct")
 SNAPSHOT_DATE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
+
+
+def check_snapshot_date(value: Any, option: str) -> str:
+    """``value`` when it is a calendar date ``YYYY-MM-DD`` (2024-02-30 is not); else ValueError
+    naming ``option`` and the value (lib/publish.ts ``checkSnapshotDate``, same message)."""
+    valid = isinstance(value, str) and SNAPSHOT_DATE.match(value) is not None
+    if valid:
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            valid = False
+    if not valid:
+        raise ValueError(
+            f"{option} must be a calendar date YYYY-MM-DD; found {json.dumps(value)}. "
+            "Example: 2024-06-01."
+        )
+    return value
 
 
 def merge_gates(contract: dict[str, Any], override: dict[str, Any] | None) -> dict[str, Any]:
@@ -276,8 +294,7 @@ def publish(
     Raises:
         ValueError: a bad snapshot date, or the run staged no gold.
     """
-    if not SNAPSHOT_DATE.match(snapshot_date or ""):
-        raise ValueError(f"--snapshot_date must be YYYY-MM-DD; found {json.dumps(snapshot_date)}.")
+    check_snapshot_date(snapshot_date, "--snapshot_date")
     layout = contract["publish"]
     gold = next(o for o in contract["outputs"] if o["table"] == "gold_tracks")
     staged = "/".join(
@@ -327,7 +344,11 @@ def reuse_identical_gold(spark: Any, staged: str, published: list[str]) -> str |
         The folder copied, or None (staged kept as written).
     """
     for copy in published:
-        if same_rows(spark, staged, copy):
+        try:
+            same = same_rows(spark, staged, copy)
+        except Exception:  # noqa: BLE001 - a damaged published copy is replaced, not compared
+            same = False
+        if same:
             _Fs(spark).copy(copy, staged)
             return copy
     return None

@@ -138,7 +138,9 @@ export async function reuseIdenticalGold(
   runId: string,
 ): Promise<string | undefined> {
   for (const copy of published) {
-    if (!(await sameRows(connection, staged, copy))) continue;
+    // A published copy that cannot be read (damaged, or not Parquet) is not the same rows: the
+    // publish step then replaces it with the staged gold.
+    if (!(await sameRows(connection, staged, copy).catch(() => false))) continue;
     const aside = `${staged}.reuse-${runId}`;
     linkTree(copy, aside);
     fs.rmSync(staged, { recursive: true, force: true });

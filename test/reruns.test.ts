@@ -177,13 +177,17 @@ describe("reruns on DuckDB: the published bytes come back", function () {
     expect(await sameRows(db, current, staged("c"))).to.equal(true);
   });
 
-  it("reuseIdenticalGold leaves the staged folder alone when no published copy matches", async () => {
+  it("reuseIdenticalGold leaves the staged folder alone when no published copy matches or reads", async () => {
     const stagedDir = await writeTable(ROWS);
     const other = await writeTable([ROWS[0]!]);
     const before = inodes(stagedDir);
     expect(await reuseIdenticalGold(db, stagedDir, [other, path.join(tmp, "none")], "r")).to.equal(
       undefined,
     );
+    expect(inodes(stagedDir)).to.deep.equal(before);
+    const damaged = dir("damaged");
+    fs.writeFileSync(path.join(damaged, "part-0.parquet"), "not Parquet");
+    expect(await reuseIdenticalGold(db, stagedDir, [damaged], "r"), "damaged").to.equal(undefined);
     expect(inodes(stagedDir)).to.deep.equal(before);
     const same = await writeTable([...ROWS].reverse(), 2);
     expect(await reuseIdenticalGold(db, stagedDir, [other, same], "r")).to.equal(same);

@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 import job
 import job_audit
 
@@ -190,3 +192,30 @@ def test_failure_text_is_the_duckdb_runners():
         "max_rejected_pct_per_reason[orphan_artist] = 40.15 (maximum 5); gold min_rows = 0 "
         "(minimum 1). Gold was not published; the rejected rows are in the quarantine."
     )
+
+
+@pytest.mark.parametrize(
+    "value, ok",
+    [
+        ("2024-06-01", True),
+        ("2024-02-29", True),  # a leap day
+        ("2024-02-30", False),  # passes the pattern, not the calendar
+        ("2023-02-29", False),
+        ("2024-04-31", False),
+        ("2024-13-01", False),
+        ("2024-6-1", False),
+        ("", False),
+        (None, False),
+        ("2024-06-01T00:00:00Z", False),
+    ],
+)
+def test_a_snapshot_date_must_be_a_calendar_day(value, ok):
+    if ok:
+        assert job_audit.check_snapshot_date(value, "--snapshot_date") == value
+    else:
+        with pytest.raises(ValueError) as err:
+            job_audit.check_snapshot_date(value, "--snapshot_date")
+        assert str(err.value) == (
+            f"--snapshot_date must be a calendar date YYYY-MM-DD; found {json.dumps(value)}. "
+            "Example: 2024-06-01."
+        )

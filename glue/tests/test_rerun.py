@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import job
-from job_audit import same_rows
+from job_audit import reuse_identical_gold, same_rows
 
 REPO = Path(__file__).resolve().parents[2]
 KAGGLE = REPO / "test" / "fixtures" / "csv" / "kaggle"
@@ -70,6 +70,21 @@ def test_same_rows_ignores_order_and_files_but_not_values_or_counts(spark, tmp_p
     assert not same_rows(spark, one, str(tmp_path / "multiplicity"))
     assert not same_rows(spark, one, str(tmp_path / "bigint"))
     assert not same_rows(spark, one, str(tmp_path / "missing"))
+
+
+def test_reuse_copies_the_matching_published_folder_and_skips_a_damaged_one(spark, tmp_path):
+    rows = [("a", 1), ("b", 2), ("c", 3)]
+    spark.createDataFrame(rows, "id string, n int").write.parquet(str(tmp_path / "staged"))
+    spark.createDataFrame(rows[::-1], "id string, n int").repartition(2).write.parquet(
+        str(tmp_path / "published")
+    )
+    damaged = tmp_path / "damaged"
+    damaged.mkdir()
+    (damaged / "part-0.parquet").write_bytes(b"not Parquet")
+    staged, published = str(tmp_path / "staged"), str(tmp_path / "published")
+    assert reuse_identical_gold(spark, staged, [str(damaged)]) is None
+    assert reuse_identical_gold(spark, staged, [str(damaged), published]) == published
+    assert folder_bytes(tmp_path / "staged") == folder_bytes(tmp_path / "published")
 
 
 def test_a_rerun_replaces_only_its_own_snapshot_and_a_backfill_keeps_the_current_table(

@@ -127,7 +127,7 @@ export async function sameRows(
  * table) already holds exactly the staged rows, the staged folder is replaced by hard links to
  * that copy's files, so the publish step puts back the very same bytes. DuckDB's row order
  * follows thread scheduling (`preserve_insertion_order = false`), so without this a rerun would
- * write the same rows in another order; sorting gold to fix the order cost 13-24% of a 4M-track
+ * write the same rows in another order; sorting gold to fix the order cost 13-40% of a 4M-track
  * run, this costs a rerun one comparison and any other run nothing (README, "What it costs").
  * @returns the folder whose bytes the staged gold now shares, or undefined (staged kept).
  */

@@ -93,8 +93,9 @@ export async function publishedRows(
  * that `a`'s rows are distinct (gold: one row per track_id). Cheapest test first: the row
  * counts from the footers, the schemas, an order-independent fingerprint (count and sum of
  * the row hashes), and only when all agree the exact test, `a EXCEPT b` empty: with equal
- * counts and distinct rows in `a`, that makes the multisets equal. A batch that is not a rerun
- * almost always stops at the counts, so it pays nothing.
+ * counts and distinct rows in `a`, that makes the multisets equal. A batch whose row count
+ * differs stops at the footers and pays nothing; one with the same count but other rows stops
+ * at the fingerprints (two scans, about 0.5 s at 4M tracks).
  */
 export async function sameRows(
   connection: DuckDBConnection,

@@ -15,6 +15,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { DEFAULT_SEED, generateSample } from "../local/generate";
+import { commitOf, withWorktreeAsync } from "../tools/worktree";
 import {
   REPO_ROOT,
   STEPS,
@@ -35,12 +36,13 @@ export const TARGETS_MS: Record<number, number> = { 440_000: 5_000, 4_000_000: 3
 export const PEAK_TARGET_BYTES = 2 * 1024 ** 3;
 
 export const USAGE = [
-  "Usage: npm run bench -- [--sizes 100k,440k,4m] [--engines duckdb,spark] [--seed S] [--dir DIR] [--baseline DIR [--repeat N]] [--rerun]",
+  "Usage: npm run bench -- [--sizes 100k,440k,4m] [--engines duckdb,spark] [--seed S] [--dir DIR] [--baseline DIR|COMMIT [--repeat N]] [--rerun]",
   "  --sizes     comma-separated track counts; k and m suffixes allowed (default: 100k,440k,4m)",
   "  --engines   duckdb and/or spark (default: duckdb, plus spark when .venv exists)",
   `  --seed      seed of the generated inputs (default: ${DEFAULT_SEED})`,
   "  --dir       folder for the inputs (kept, reused) and the outputs (default: <tmp>/spotify-pipeline-bench)",
-  "  --baseline  a checkout of earlier code: each case runs there too, and the overhead is printed",
+  "  --baseline  earlier code, a checkout folder or a commit of this repository (a temporary worktree",
+  "              sharing this checkout's node_modules): each case runs there too; the overhead is printed",
   "  --repeat    runs of each side of the baseline comparison, alternating; best and median (default: 4)",
   "  --rerun     also run each case twice over one kept lake (--lake) and print what the rerun costs",
 ].join("\n");
@@ -56,6 +58,8 @@ export interface BenchOptions {
    * case also runs there, and the table gains the overhead of this code over it.
    */
   baseline?: string;
+  /** A commit to compare with instead: checked out into a temporary worktree for the run. */
+  baselineCommit?: string;
   /** Runs of each side of the baseline comparison (best and median are printed). */
   repeat: number;
   /** Also measure a rerun of the same batch over a kept lake. */
@@ -135,14 +139,25 @@ export function parseBenchArgs(
     typeof values.dir === "string" ? values.dir : path.join(os.tmpdir(), "spotify-pipeline-bench"),
   );
   let baseline: string | undefined;
+  let baselineCommit: string | undefined;
   if (typeof values.baseline === "string") {
-    baseline = path.resolve(values.baseline);
-    if (!fs.existsSync(path.join(baseline, "scripts", "bench.ts"))) {
-      problems.push(
-        `--baseline: ${baseline} has no scripts/bench.ts. Point it at a checkout of the code to ` +
-          "compare with, e.g. mkdir /tmp/base && git archive <commit> | tar -x -C /tmp/base && " +
-          "ln -s $PWD/node_modules /tmp/base/node_modules.",
-      );
+    const folder = path.resolve(values.baseline);
+    if (fs.existsSync(folder) && fs.statSync(folder).isDirectory()) {
+      baseline = folder;
+      if (!fs.existsSync(path.join(baseline, "scripts", "bench.ts"))) {
+        problems.push(
+          `--baseline: ${baseline} has no scripts/bench.ts. Point it at a checkout of the code ` +
+            "to compare with, or give a commit: --baseline bdec651.",
+        );
+      }
+    } else {
+      baselineCommit = commitOf(values.baseline);
+      if (baselineCommit === undefined) {
+        problems.push(
+          `--baseline: "${values.baseline}" is neither a folder nor a commit of this repository. ` +
+            "Example: --baseline bdec651 (a commit) or --baseline ../old-checkout (a folder).",
+        );
+      }
     }
   }
   let repeat = 4;
@@ -152,8 +167,10 @@ export function parseBenchArgs(
         `--repeat must be a whole number from 1 to 20; got "${values.repeat}". Example: --repeat 5`,
       );
     } else repeat = Number(values.repeat);
-    if (baseline === undefined) {
-      problems.push("--repeat applies to the baseline comparison: add --baseline DIR, or drop it.");
+    if (baseline === undefined && baselineCommit === undefined) {
+      problems.push(
+        "--repeat applies to the baseline comparison: add --baseline DIR|COMMIT, or drop it.",
+      );
     }
   }
   if (problems.length > 0) return { ok: false, problems };
@@ -165,6 +182,7 @@ export function parseBenchArgs(
       seed,
       dir,
       ...(baseline ? { baseline } : {}),
+      ...(baselineCommit ? { baselineCommit } : {}),
       repeat,
       rerun: values.rerun === true,
     },
@@ -396,7 +414,22 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`bench: ${parsed.problems.join("\nbench: ")}\n\n${USAGE}\n`);
     return 2;
   }
-  const { sizes, engines, seed, dir, baseline, repeat, rerun } = parsed.options;
+  const { baselineCommit } = parsed.options;
+  if (baselineCommit === undefined) return bench(parsed.options, parsed.options.baseline);
+  process.stderr.write(`bench: baseline: commit ${baselineCommit} in a temporary worktree\n`);
+  // The worktree shares this checkout's node_modules and .venv (a commit whose dependencies
+  // differ needs a folder with its own npm ci instead: --baseline DIR).
+  return withWorktreeAsync(
+    baselineCommit,
+    (folder) => bench(parsed.options, folder),
+    "bench-baseline-",
+    ["node_modules", ".venv"],
+  );
+}
+
+/** Runs the benchmark, comparing with the code in folder `baseline` when given. */
+async function bench(options: BenchOptions, baseline: string | undefined): Promise<number> {
+  const { sizes, engines, seed, dir, repeat, rerun } = options;
   const overheads: string[] = [];
   const reruns: string[] = [];
   const log = (text: string): void => {

@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { expect } from "chai";
+import { execFileSync } from "node:child_process";
 import { median, parseBenchArgs, parseSize, percent } from "../scripts/bench";
 
 const REPO = path.resolve(__dirname, "..");
@@ -35,6 +36,13 @@ describe("bench (scripts/bench.ts)", () => {
     expect(plain.ok && plain.options.engines).to.deep.equal(["duckdb"]);
   });
 
+  it("takes a commit of this repository as the baseline", () => {
+    const head = execFileSync("git", ["rev-parse", "HEAD"], { cwd: REPO, encoding: "utf8" }).trim();
+    const parsed = parseBenchArgs(["--baseline", "HEAD", "--repeat", "2"], false);
+    expect(parsed.ok && parsed.options).to.include({ baselineCommit: head, repeat: 2 });
+    expect(parsed.ok && parsed.options.baseline).to.equal(undefined);
+  });
+
   it("names the flag, the bad value and the fix", () => {
     const empty = fs.mkdtempSync(path.join(os.tmpdir(), "bench-"));
     const cases: [string[], RegExp][] = [
@@ -43,7 +51,14 @@ describe("bench (scripts/bench.ts)", () => {
         /^--repeat must be a whole number from 1 to 20; got "0"/,
       ],
       [["--baseline", REPO, "--repeat", "x"], /got "x"\. Example: --repeat 5$/],
-      [["--repeat", "3"], /^--repeat applies to the baseline comparison: add --baseline DIR/],
+      [
+        ["--repeat", "3"],
+        /^--repeat applies to the baseline comparison: add --baseline DIR\|COMMIT/,
+      ],
+      [
+        ["--baseline", "no-such-revision-xyz"],
+        /is neither a folder nor a commit of this repository\. Example: --baseline bdec651/,
+      ],
       [["--baseline", empty], /has no scripts\/bench\.ts\. Point it at a checkout/],
       [["--sizes", "10"], /^--sizes: "10" is not a track count of at least 20/],
       [["--engines", "spark"], /^--engines spark needs .*npm run setup:python/],

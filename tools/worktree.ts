@@ -14,27 +14,81 @@ const ROOT = path.resolve(__dirname, "..");
 export class UnknownRefError extends Error {}
 
 /**
- * Runs `fn` in a temporary worktree of `ref`, removed afterwards.
+ * The full SHA of commit `ref` of this repository, or undefined when it names none (a ref that
+ * looks like an option names none).
+ */
+export function commitOf(ref: string): string | undefined {
+  if (!/^[A-Za-z0-9._/~^@{}][A-Za-z0-9._/~^@{}-]*$/.test(ref)) return undefined;
+  try {
+    const sha = execFileSync("git", ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`], {
+      cwd: ROOT,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    }).trim();
+    return /^[0-9a-f]{40}$/.test(sha) ? sha : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Adds a detached worktree of `ref` in a new temporary folder, with this checkout's `links`
+ * (folders such as node_modules, where present) linked in.
  * @throws UnknownRefError when `ref` is not a commit here.
  */
-export function withWorktree<T>(ref: string, fn: (dir: string) => T, prefix = "worktree-"): T {
-  try {
-    execFileSync("git", ["rev-parse", "--verify", `${ref}^{commit}`], { cwd: ROOT, stdio: "pipe" });
-  } catch {
+function addWorktree(ref: string, prefix: string, links: readonly string[]): string {
+  const commit = commitOf(ref);
+  if (commit === undefined) {
     throw new UnknownRefError(
       `${JSON.stringify(ref)} is not a commit in this repository (try origin/main, or fetch it first).`,
     );
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  execFileSync("git", ["worktree", "add", "--detach", "--quiet", dir, ref], {
+  execFileSync("git", ["worktree", "add", "--detach", "--quiet", dir, commit], {
     cwd: ROOT,
     stdio: "pipe",
   });
+  for (const link of links) {
+    const from = path.join(ROOT, link);
+    if (fs.existsSync(from)) fs.symlinkSync(from, path.join(dir, link), "dir");
+  }
+  return dir;
+}
+
+function removeWorktree(dir: string): void {
+  execFileSync("git", ["worktree", "remove", "--force", dir], { cwd: ROOT, stdio: "pipe" });
+}
+
+/**
+ * Runs `fn` in a temporary worktree of `ref` (sharing this checkout's node_modules), removed
+ * afterwards.
+ * @throws UnknownRefError when `ref` is not a commit here.
+ */
+export function withWorktree<T>(ref: string, fn: (dir: string) => T, prefix = "worktree-"): T {
+  const dir = addWorktree(ref, prefix, ["node_modules"]);
   try {
-    fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
     return fn(dir);
   } finally {
-    execFileSync("git", ["worktree", "remove", "--force", dir], { cwd: ROOT, stdio: "pipe" });
+    removeWorktree(dir);
+  }
+}
+
+/**
+ * {@link withWorktree} for asynchronous work: the worktree is removed once `fn` settles. `links`
+ * are the folders of this checkout linked in (default node_modules; the benchmark adds .venv).
+ * @throws UnknownRefError when `ref` is not a commit here.
+ */
+export async function withWorktreeAsync<T>(
+  ref: string,
+  fn: (dir: string) => Promise<T>,
+  prefix = "worktree-",
+  links: readonly string[] = ["node_modules"],
+): Promise<T> {
+  const dir = addWorktree(ref, prefix, links);
+  try {
+    return await fn(dir);
+  } finally {
+    removeWorktree(dir);
   }
 }
 

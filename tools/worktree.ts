@@ -48,9 +48,14 @@ function addWorktree(ref: string, prefix: string, links: readonly string[]): str
     cwd: ROOT,
     stdio: "pipe",
   });
-  for (const link of links) {
-    const from = path.join(ROOT, link);
-    if (fs.existsSync(from)) fs.symlinkSync(from, path.join(dir, link), "dir");
+  try {
+    for (const link of links) {
+      const from = path.join(ROOT, link);
+      if (fs.existsSync(from)) fs.symlinkSync(from, path.join(dir, link), "dir");
+    }
+  } catch (error) {
+    removeWorktree(dir);
+    throw error;
   }
   return dir;
 }

@@ -135,27 +135,21 @@ export async function glueJobHandler(run: LocalRun, input: JsonValue): Promise<J
         ? await runSparkJob(job)
         : await (await import("./etl.js")).runTransform(job);
   } catch (err) {
-    const ms = performance.now() - t;
-    run.add("glue_job", ms);
-    run.emit({ kind: "step", step: "glue_job", ms, detail: `${engine}: FAILED` });
+    run.stepDone("glue_job", t, `${engine}: FAILED`);
     // The staged files are exact copies: name the folder the user gave.
     throw taskError("States.TaskFailed", (err as Error).message.split(batchDir).join(run.inputDir));
   }
-  const ms = performance.now() - t;
-  run.add("glue_job", ms);
   run.summary = summary;
   const per = (f: (e: Entity) => number): string =>
     ENTITIES.map((e) => `${fmt(f(e))} ${e}`).join(", ");
-  run.emit({
-    kind: "step",
-    step: "glue_job",
-    ms,
-    detail:
-      `${engine}: read ${per((e) => summary.input[e])}; quarantined ` +
+  run.stepDone(
+    "glue_job",
+    t,
+    `${engine}: read ${per((e) => summary.input[e])}; quarantined ` +
       `${per((e) => sumValues(summary.rejected[e] as Record<string, number>))}; ` +
       `gold ${fmt(summary.output.tracks)} rows staged; ` +
       `${summary.gates.length - summary.gates_failed} of ${summary.gates.length} gates passed`,
-  });
+  );
   return { Id: `jr_local_${runId}`, JobName: request.JobName, JobRunState: "SUCCEEDED" };
 }
 
@@ -174,23 +168,18 @@ function publishJob(
     if (run.failPublish) throw new Error(`simulated crash before publishing run ${runId}`);
     result = publishGold(paths, runId, snapshotDate, run.crashDuringPublish);
   } catch (err) {
-    const ms = performance.now() - t;
-    run.add("publish", ms);
-    run.emit({ kind: "step", step: "publish", ms, detail: "FAILED" });
+    run.stepDone("publish", t, "FAILED");
     throw taskError("States.TaskFailed", (err as Error).message);
   }
   run.record.published = true;
-  const ms = performance.now() - t;
-  run.add("publish", ms);
-  run.emit({
-    kind: "step",
-    step: "publish",
-    ms,
-    detail: result.current
+  run.stepDone(
+    "publish",
+    t,
+    result.current
       ? `gold -> ${relative(paths.current)}/ and ${relative(result.snapshot)}/`
       : `snapshot ${snapshotDate} -> ${relative(result.snapshot)}/ only: the current table ` +
-        `stays at the newer snapshot ${result.latest}`,
-  });
+          `stays at the newer snapshot ${result.latest}`,
+  );
   return { Id: `jr_local_${runId}_publish`, JobName: jobName, JobRunState: "SUCCEEDED" };
 }
 
@@ -209,14 +198,11 @@ export async function putMetricDataHandler(run: LocalRun, input: JsonValue): Pro
     );
   }
   fs.appendFileSync(run.paths.metrics, `${JSON.stringify(request)}\n`);
-  const ms = performance.now() - t;
-  run.add("metrics", ms);
-  run.emit({
-    kind: "step",
-    step: "metrics",
-    ms,
-    detail: `${request.MetricData.length} datums in ${request.Namespace} -> ${relative(run.paths.metrics)}`,
-  });
+  run.stepDone(
+    "metrics",
+    t,
+    `${request.MetricData.length} datums in ${request.Namespace} -> ${relative(run.paths.metrics)}`,
+  );
   return {};
 }
 
@@ -268,15 +254,13 @@ export async function startCrawlerHandler(run: LocalRun): Promise<JsonValue> {
       return { ok: false as const, message: (err as Error).message };
     }
   })().then((result) => {
-    const ms = performance.now() - t;
-    run.add("crawler", ms);
     const detail = result.ok
       ? `table ${result.table.database}.${result.table.name}: ${result.table.columns.length} ` +
         `columns, ${result.table.partitions.length} partitions, ${fmt(result.table.row_count)} ` +
         `rows in ${result.table.files} ${result.table.compression.join("/")} Parquet file(s) ` +
         `-> ${relative(paths.catalog)}`
       : `FAILED: ${result.message}`;
-    run.emit({ kind: "step", step: "crawler", ms, detail });
+    run.stepDone("crawler", t, detail);
     return result;
   });
   run.crawl = { startTime, done };
@@ -295,9 +279,7 @@ export async function getObjectHandler(run: LocalRun, input: JsonValue): Promise
     throw taskError("S3.NoSuchKey", `The specified key does not exist: ${Key} (${file})`);
   }
   const body = fs.readFileSync(file, "utf8");
-  const ms = performance.now() - t;
-  run.add("run_summary", ms);
-  run.emit({ kind: "step", step: "run_summary", ms, detail: relative(file) });
+  run.stepDone("run_summary", t, relative(file));
   return { Body: body, ContentType: "application/json" };
 }
 
@@ -307,10 +289,8 @@ export async function publishHandler(run: LocalRun, input: JsonValue): Promise<J
   const request = input as unknown as PublishedMessage;
   run.notifications.push(request);
   fs.appendFileSync(run.paths.notifications, `${JSON.stringify(request)}\n`);
-  const ms = performance.now() - t;
-  run.add("notify", ms);
   const file = run.paths.notifications;
-  run.emit({ kind: "step", step: "notify", ms, detail: `${request.Subject} -> ${relative(file)}` });
+  run.stepDone("notify", t, `${request.Subject} -> ${relative(file)}`);
   run.emit({ kind: "notification", subject: request.Subject, message: request.Message, file });
   return { MessageId: `local-${run.notifications.length}` };
 }

@@ -192,14 +192,19 @@ export class LocalRun {
     this.timings[step] = Math.round((this.timings[step] ?? 0) + ms);
   }
 
+  /** Adds the time since `started` (a `performance.now()`) to `step` and emits its progress line. */
+  stepDone(step: Step, started: number, detail: string): void {
+    const ms = performance.now() - started;
+    this.add(step, ms);
+    this.emit({ kind: "step", step, ms, detail });
+  }
+
   /** Runs a local step, records its time and emits its progress line. */
   async timed<T>(step: Step, work: () => Promise<T> | T, detail: (value: T) => string): Promise<T> {
     this.step = step;
     const t = performance.now();
     const value = await work();
-    const ms = performance.now() - t;
-    this.add(step, ms);
-    this.emit({ kind: "step", step, ms, detail: detail(value) });
+    this.stepDone(step, t, detail(value));
     return value;
   }
 

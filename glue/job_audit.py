@@ -1,7 +1,7 @@
 """Write, audit, publish for the Glue job (glue/job.py): the quality gates' limits, the gate and
 metric rows read back, and the publish step. The DuckDB twins are lib/quality-gates.ts,
 lib/run-metrics.ts, local/audit.ts and local/publish.ts; both evaluate the gates with
-glue/sql/16_quality_gates.sql and build the metrics with glue/sql/17_run_metrics.sql.
+glue/sql/17_quality_gates.sql and build the metrics with glue/sql/18_run_metrics.sql.
 
 Shipped beside job.py (Glue: ``--extra-files``).
 """
@@ -101,7 +101,7 @@ def gate_limit_rows(gates: dict[str, Any], previous_gold_rows: int | None) -> li
 
 
 def register_gate_limits(spark: Any, rows: list[tuple]) -> None:
-    """Registers the ``gate_limits`` view that 16_quality_gates.sql joins."""
+    """Registers the ``gate_limits`` view that 17_quality_gates.sql joins."""
     schema = "gate STRING, file STRING, threshold DOUBLE, baseline DOUBLE"
     spark.createDataFrame(rows, schema).createOrReplaceTempView("gate_limits")
 

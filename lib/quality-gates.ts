@@ -1,7 +1,7 @@
 /**
  * Quality gates: declared once in the dataset contract (`glue/contract.json` `quality_gates`),
  * overridable per stack (config `qualityGates`), evaluated by both runners with
- * `glue/sql/16_quality_gates.sql` over the `gate_limits` rows built here (the Spark twin is
+ * `glue/sql/17_quality_gates.sql` over the `gate_limits` rows built here (the Spark twin is
  * `gate_limit_rows` in `glue/job_io.py`).
  *
  * Pure functions plus one file read; no Pulumi, no DuckDB.
@@ -77,7 +77,7 @@ export interface GateResult {
   passed: boolean;
 }
 
-/** One row of the `gate_limits` view that `16_quality_gates.sql` joins. */
+/** One row of the `gate_limits` view that `17_quality_gates.sql` joins. */
 export interface GateLimit {
   gate: string;
   file: string;

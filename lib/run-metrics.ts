@@ -1,6 +1,6 @@
 /**
  * Run metrics: the CloudWatch `PutMetricData` datums a run emits, built from the rows of
- * `glue/sql/17_run_metrics.sql` (both runners write them into the run summary as `metric_data`;
+ * `glue/sql/18_run_metrics.sql` (both runners write them into the run summary as `metric_data`;
  * the state machine sends them with `aws-sdk:cloudwatch:putMetricData`; the local run appends
  * the same requests to `OUT/metrics.jsonl`). Pure functions.
  *

@@ -1,7 +1,7 @@
 /**
  * The audit of write-audit-publish on DuckDB: registers `gate_limits` for
- * `glue/sql/16_quality_gates.sql`, reads the evaluated gates and the run metrics
- * (`17_run_metrics.sql`) into the run summary. The Spark twin is in `glue/job.py`.
+ * `glue/sql/17_quality_gates.sql`, reads the evaluated gates and the run metrics
+ * (`18_run_metrics.sql`) into the run summary. The Spark twin is in `glue/job.py`.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";

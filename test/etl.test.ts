@@ -919,8 +919,9 @@ describe("local ETL on DuckDB (local/etl.ts + glue/sql)", function () {
         "13_quarantine_albums.sql",
         "14_gold_tracks.sql",
         "15_run_counts.sql",
-        "16_quality_gates.sql",
-        "17_run_metrics.sql",
+        "16_run_totals.sql",
+        "17_quality_gates.sql",
+        "18_run_metrics.sql",
       ]);
       expect(loadSqlSteps()[9]?.table).to.equal("duplicates_albums");
     });

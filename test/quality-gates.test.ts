@@ -1,6 +1,6 @@
 /**
  * Data operations on DuckDB and in the local run: the quality gates (declared in
- * glue/contract.json, evaluated by glue/sql/16_quality_gates.sql), write-audit-publish (staged
+ * glue/contract.json, evaluated by glue/sql/17_quality_gates.sql), write-audit-publish (staged
  * gold, a swap that survives a crash), snapshot history, reruns and backfills, and the run
  * metrics (PutMetricData requests). The Spark twins are in glue/tests/test_job.py.
  */

@@ -1,7 +1,7 @@
 """Quality gates, write-audit-publish and run metrics of glue/job.py on real local PySpark.
 
-The twins of test/quality-gates.test.ts (DuckDB): the same glue/sql/16_quality_gates.sql and
-17_run_metrics.sql, the same failure text, the same publish rules (staged gold, snapshot
+The twins of test/quality-gates.test.ts (DuckDB): the same glue/sql/17_quality_gates.sql and
+18_run_metrics.sql, the same failure text, the same publish rules (staged gold, snapshot
 partition, the latest snapshot date wins, a crash between write and publish loses nothing).
 
 Run: .venv/bin/python -m pytest -q glue/tests/test_audit.py (needs Java 17).

@@ -1,32 +1,24 @@
 -- Quality gates (glue/contract.json quality_gates): one row per gate with the measured value, its
 -- threshold and whether it passed. gate_limits (gate, file, threshold, baseline) is registered by
 -- the runner from the contract and the stack's overrides. The baseline of max_drop_pct is the row
--- count of the gold table last published (NULL when none). Percentages are of the input rows.
-WITH totals AS (
-  SELECT entity,
-    SUM(CASE WHEN section = 'input' THEN row_count ELSE 0 END) AS input_rows,
-    SUM(CASE WHEN section = 'accepted' THEN row_count ELSE 0 END) AS accepted_rows,
-    SUM(CASE WHEN section = 'rejected' THEN row_count ELSE 0 END) AS rejected_rows
-  FROM run_counts
-  GROUP BY entity
-),
-gold AS (
-  SELECT CAST(accepted_rows AS DOUBLE) AS gold_rows FROM totals WHERE entity = 'albums'
+-- count of the gold table last published (NULL when none). Percentages are of the input rows
+-- (run_totals, 16_run_totals.sql).
+WITH gold AS (
+  SELECT CAST(accepted_rows AS DOUBLE) AS gold_rows FROM run_totals WHERE entity = 'albums'
 ),
 measured AS (
   SELECT 'max_rejected_pct' AS gate, entity AS file, CAST(NULL AS STRING) AS reason,
-    CASE WHEN input_rows = 0 THEN CAST(0 AS DOUBLE)
-      ELSE CAST(rejected_rows AS DOUBLE) * 100 / CAST(input_rows AS DOUBLE) END AS value
-  FROM totals
+    rejected_pct AS value
+  FROM run_totals
   UNION ALL
   SELECT 'max_rejected_pct_per_reason', r.entity, r.reason,
     CAST(r.row_count AS DOUBLE) * 100 / CAST(t.input_rows AS DOUBLE)
   FROM run_counts r
-  JOIN totals t ON t.entity = r.entity
+  JOIN run_totals t ON t.entity = r.entity
   WHERE r.section = 'rejected' AND t.input_rows > 0
   UNION ALL
   SELECT 'min_accepted_rows', entity, CAST(NULL AS STRING), CAST(accepted_rows AS DOUBLE)
-  FROM totals
+  FROM run_totals
   UNION ALL
   SELECT 'min_rows', 'gold', CAST(NULL AS STRING), gold_rows FROM gold
   UNION ALL

@@ -6,6 +6,7 @@ import {
   Request,
   RoleTable,
   S3,
+  glueTableLevels,
   iamDenied,
   noTls,
   trustRows,
@@ -49,14 +50,10 @@ export const QUICKSIGHT: RoleTable = {
       by: "identity:AthenaCatalogMetadata",
       why: "lists the table's columns for the data set",
     })),
-    ...(["catalog", "database/{database}", "table/{database}/tracks"] as const).map(
-      (r): Request => ({
-        action: "glue:GetTable",
-        resource: `${GLUE}:${r}`,
-        expect: "Allowed",
-        by: "identity:GlueCatalogRead",
-        why: "Athena reads the table definition (catalog, database and table are checked)",
-      }),
+    ...glueTableLevels(
+      "glue:GetTable",
+      "identity:GlueCatalogRead",
+      "Athena reads the table definition (catalog, database and table are checked)",
     ),
     {
       action: "glue:GetPartitions",

@@ -5,9 +5,9 @@ import {
   GLUE,
   LOGS,
   OTHER_KEY,
-  Request,
   RoleTable,
   S3,
+  glueTableLevels,
   iamDenied,
   noTls,
   viaGlue,
@@ -59,14 +59,10 @@ export const GLUE_CRAWLER: RoleTable = {
       by: "identity:UpdateCatalogTables",
       why: "checks its target database",
     },
-    ...(["catalog", "database/{database}", "table/{database}/tracks"] as const).map(
-      (r): Request => ({
-        action: "glue:CreateTable",
-        resource: `${GLUE}:${r}`,
-        expect: "Allowed",
-        by: "identity:UpdateCatalogTables",
-        why: "creates the tracks table (Glue authorizes catalog, database and table)",
-      }),
+    ...glueTableLevels(
+      "glue:CreateTable",
+      "identity:UpdateCatalogTables",
+      "creates the tracks table (Glue authorizes catalog, database and table)",
     ),
     {
       action: "glue:UpdateTable",

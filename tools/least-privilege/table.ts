@@ -75,6 +75,20 @@ export interface RoleTable {
 export const S3 = "arn:{partition}:s3:::";
 export const GLUE = "arn:{partition}:glue:{region}:{account}";
 export const LOGS = "arn:{partition}:logs:{region}:{account}:log-group:";
+
+/**
+ * Allowed rows of `action` on each level Glue authorizes a table call on: the catalog, the
+ * database and the table `tracks`.
+ */
+export function glueTableLevels(action: string, by: Reason, why: string): Request[] {
+  return (["catalog", "database/{database}", "table/{database}/tracks"] as const).map((r) => ({
+    action,
+    resource: `${GLUE}:${r}`,
+    expect: "Allowed",
+    by,
+    why,
+  }));
+}
 export const EC2 = "arn:{partition}:ec2:{region}:{account}";
 export const OTHER_KEY =
   "arn:{partition}:kms:{region}:{account}:key/00000000-0000-4000-8000-000000000000";

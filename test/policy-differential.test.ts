@@ -16,7 +16,7 @@ import fc from "fast-check";
 
 import { type TrustedSet, foreignGrants } from "../policy/access";
 import { parsePolicyDocument } from "../policy/document";
-import { coreModules } from "../tools/least-privilege/simulate";
+import { authorizeCore, coreModules } from "../tools/least-privilege/simulate";
 
 const TRUSTED = "123456789012";
 const FOREIGN = "999999999999";
@@ -223,27 +223,14 @@ export function simulatorSaysForeignAllowed(statement: Stmt): boolean {
     { name: "attacker identity" },
   );
   return adversarialRequests(statement).some(({ principal, context, identity: own }) => {
-    const analysis = m.authorize({
-      request: new m.AwsRequestImpl(
-        // iam-simulate takes its anonymous principal object where the type says string.
-        principal as string,
-        { resource: OBJECT, accountId: TRUSTED },
-        "s3:GetObject",
-        new m.RequestContextImpl(context),
-        false,
-      ),
-      sessionPolicy: undefined,
+    const analysis = authorizeCore({
+      // iam-simulate takes its anonymous principal object where the type says string.
+      principal: principal as string,
+      resource: { resource: OBJECT, accountId: TRUSTED },
+      action: "s3:GetObject",
+      context,
       identityPolicies: own ? [identity] : [],
-      serviceControlPolicies: [],
-      resourceControlPolicies: [],
       resourcePolicy,
-      permissionBoundaries: undefined,
-      vpcEndpointPolicies: undefined,
-      simulationParameters: {
-        simulationMode: "Strict",
-        discoveryContextKeyConstraints: new m.DiscoveryContextKeyConstraints([]),
-      },
-      serviceSettings: { s3: { blockPublicAccess: undefined } },
     });
     return analysis.result === "Allowed";
   });

@@ -137,6 +137,46 @@ export function coreModules(): CoreModules {
   return core;
 }
 
+/** One request for {@link authorizeCore}: policies already loaded with `loadPolicy`. */
+export interface CoreRequest {
+  /** The principal's ARN (iam-simulate also takes its anonymous principal object here). */
+  principal: string;
+  resource: { resource: string; accountId: string };
+  action: string;
+  context: Record<string, string | string[]>;
+  identityPolicies: unknown[];
+  resourcePolicy?: unknown;
+}
+
+/**
+ * Authorizes one request through iam-simulate's core engine, exactly as `runSimulation` calls it
+ * (strict mode; no session, SCP, RCP, boundary or VPC endpoint policy), with the full context.
+ */
+export function authorizeCore(r: CoreRequest): RequestAnalysis {
+  const m = coreModules();
+  return m.authorize({
+    request: new m.AwsRequestImpl(
+      r.principal,
+      r.resource,
+      r.action,
+      new m.RequestContextImpl(r.context),
+      false,
+    ),
+    sessionPolicy: undefined,
+    identityPolicies: r.identityPolicies,
+    serviceControlPolicies: [],
+    resourceControlPolicies: [],
+    resourcePolicy: r.resourcePolicy,
+    permissionBoundaries: undefined,
+    vpcEndpointPolicies: undefined,
+    simulationParameters: {
+      simulationMode: "Strict",
+      discoveryContextKeyConstraints: new m.DiscoveryContextKeyConstraints([]),
+    },
+    serviceSettings: { s3: { blockPublicAccess: undefined } },
+  });
+}
+
 /** Authorizes a (validated) simulation with its full context through iam-simulate's core engine. */
 function authorizeWithFullContext(sim: Simulation): RequestAnalysis {
   const m = coreModules();
@@ -146,28 +186,15 @@ function authorizeWithFullContext(sim: Simulation): RequestAnalysis {
       `the full-context path handles one named principal on one concrete resource; got ${JSON.stringify(r)}.`,
     );
   }
-  return m.authorize({
-    request: new m.AwsRequestImpl(
-      r.principal,
-      { resource: r.resource.resource, accountId: r.resource.accountId },
-      r.action,
-      new m.RequestContextImpl(r.contextVariables),
-      false,
-    ),
-    sessionPolicy: undefined,
+  return authorizeCore({
+    principal: r.principal,
+    resource: { resource: r.resource.resource, accountId: r.resource.accountId },
+    action: r.action,
+    context: r.contextVariables,
     identityPolicies: sim.identityPolicies.map((p) => m.loadPolicy(p.policy, { name: p.name })),
-    serviceControlPolicies: [],
-    resourceControlPolicies: [],
     resourcePolicy: sim.resourcePolicy
       ? m.loadPolicy(sim.resourcePolicy, { name: "resource policy" })
       : undefined,
-    permissionBoundaries: undefined,
-    vpcEndpointPolicies: undefined,
-    simulationParameters: {
-      simulationMode: "Strict",
-      discoveryContextKeyConstraints: new m.DiscoveryContextKeyConstraints([]),
-    },
-    serviceSettings: { s3: { blockPublicAccess: undefined } },
   });
 }
 
